@@ -1,0 +1,167 @@
+//! Storage on two engines: SQLite (embedded default) and PostgreSQL (production, several instances).
+//!
+//! Queries are plain runtime `sqlx::query*` calls with portable SQL (`$1` placeholders work on both
+//! engines) and `FromRow` structs; the one storage test suite runs against both engines and is what
+//! catches a dialect mistake. The few statements that must differ (row locks, `SKIP LOCKED`) branch
+//! on [`Db`] explicitly. Nothing outside this module sees which engine is in use.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Runs the same expression against whichever pool is active.
+///
+/// `$pool` is bound to the concrete pool type in each arm, so the expression is type-checked once
+/// per engine: a query that only one driver can encode fails to compile.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::storage::Db::Sqlite($pool) => $body,
+            $crate::storage::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Errors from the storage layer. Their text is for logs, never for a browser.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("unsupported database URL (expected sqlite:… or postgres://…)")]
+    UnsupportedUrl,
+    #[error("could not create the database folder {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool on one of the two supported engines.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Connects to `url`; for SQLite the file and its folder are created if missing.
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                // WAL lets readers (UI, assistant API) run while the sync writes.
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(parent) = Path::new(options.get_filename()).parent() {
+                if !parent.as_os_str().is_empty() && !parent.exists() {
+                    std::fs::create_dir_all(parent).map_err(|source| StorageError::CreateDir {
+                        path: parent.display().to_string(),
+                        source,
+                    })?;
+                }
+            }
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database lives only as long as its one connection.
+                .max_connections(if in_memory { 1 } else { 8 })
+                .min_connections(if in_memory { 1 } else { 0 })
+                .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+                .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StorageError::UnsupportedUrl)
+        }
+    }
+
+    pub fn kind(&self) -> DbKind {
+        match self {
+            Db::Sqlite(_) => DbKind::Sqlite,
+            Db::Postgres(_) => DbKind::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies every pending migration for this engine.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        let migrator = self.migrator();
+        with_pool!(self, |pool| migrator.run(pool).await)?;
+        Ok(())
+    }
+
+    /// True when the database answers and every embedded migration has been applied.
+    pub async fn is_ready(&self) -> Result<bool, StorageError> {
+        let expected = self.migrator().iter().filter(|m| m.migration_type.is_up_migration()).count() as i64;
+        let applied: i64 = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = $1")
+                .bind(true)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(applied >= expected)
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_file_and_folder_are_created_and_migrated() {
+        let dir = std::env::temp_dir().join(format!("shopcall-db-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/nested/shop.db", dir.display());
+        let db = Db::connect(&url).await.expect("connect");
+        assert!(!db.is_ready().await.unwrap_or(false), "not ready before migrations");
+        db.migrate().await.expect("migrate");
+        assert!(db.is_ready().await.expect("ready"));
+        assert!(dir.join("nested/shop.db").exists());
+        db.close().await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn unknown_scheme_is_refused() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        assert!(matches!(
+            rt.block_on(Db::connect("mysql://x")),
+            Err(StorageError::UnsupportedUrl)
+        ));
+    }
+}

@@ -1,0 +1,193 @@
+//! Builds the whole application from [`Settings`]: database, routes, middleware, listener.
+
+use std::time::Duration;
+
+use axum::{
+    body::Body,
+    extract::{FromRef, MatchedPath, Request, State},
+    http::Request as HttpRequest,
+    response::IntoResponse,
+    routing::post,
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use app::api::ServerContext;
+use integration::Db;
+
+use crate::config::Settings;
+
+/// Shared state for every route.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub demo_mode: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    fn server_context(&self) -> ServerContext {
+        ServerContext {
+            demo_mode: self.demo_mode,
+            db: self.db.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] integration::StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+}
+
+impl Application {
+    /// Connects and migrates the database, assembles the routes and binds the listener
+    /// (`LEPTOS_SITE_ADDR`; port 0 picks a free port, as the API tests do).
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: settings.site_addr,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.site_addr,
+            source,
+        })?;
+
+        let leptos_options = leptos_options(local_addr);
+        let state = AppState {
+            leptos_options,
+            db,
+            demo_mode: settings.demo_mode(),
+        };
+        log_startup(&settings, local_addr);
+        let router = router(state);
+        Ok(Self {
+            listener,
+            router,
+            port: local_addr.port(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+/// Leptos options from cargo-leptos's environment, with our metadata's values as fallback so
+/// tests and a bare `target/release/server` work too.
+fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
+    let mut options = leptos::config::get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| {
+            LeptosOptions::builder()
+                .output_name("shopcall")
+                .site_root("target/site")
+                .site_pkg_dir("pkg")
+                .build()
+        });
+    options.site_addr = addr;
+    options
+}
+
+fn log_startup(settings: &Settings, addr: std::net::SocketAddr) {
+    let urls = settings.registration_urls();
+    tracing::info!(
+        %addr,
+        demo_mode = settings.demo_mode(),
+        database = if settings.database_url.starts_with("sqlite:") { "sqlite" } else { "postgres" },
+        "ShopCall.ai listening on http://{addr}"
+    );
+    tracing::info!(
+        entry_point = %urls.entry_point,
+        redirect_uri = %urls.redirect_uri,
+        uninstall_uri = %urls.uninstall_uri,
+        "ShopRenter registration URLs (send these to partnersupport@shoprenter.hu)"
+    );
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let page_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_state.server_context()),
+            move || app::shell(shell_options.clone()),
+        )
+        .merge(crate::routes::health::router())
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &HttpRequest<Body>| {
+                    let path = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_else(|| "unmatched".into());
+                    tracing::info_span!("request", method = %req.method(), path = %path, status = tracing::field::Empty, latency_ms = tracing::field::Empty)
+                })
+                .on_response(|res: &axum::http::Response<Body>, latency: Duration, span: &tracing::Span| {
+                    span.record("status", res.status().as_u16());
+                    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
+                }),
+        )
+        .with_state(state)
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.server_context()), req).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
