@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then runs every check CI runs, in order:
+# formatting, clippy, all Rust tests (SQLite always; PostgreSQL too when TEST_POSTGRES_URL is set),
+# a release site build (wasm included, with its size), and the Playwright tests in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
+started=$SECONDS
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+if [[ -n "${TEST_POSTGRES_URL:-}" ]]; then
+  step "cargo test (SQLite and PostgreSQL at ${TEST_POSTGRES_URL%%\?*})"
+else
+  step "cargo test (SQLite only: set TEST_POSTGRES_URL to run the PostgreSQL half)"
+fi
+cargo test --workspace --locked
+
+step "release site build (server + optimised wasm + Tailwind)"
+cargo leptos build --release
+wasm=target/site/pkg/shopcall.wasm
+printf 'release wasm: %s bytes raw, %s bytes gzip -9\n' "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+
+step "end-to-end tests (Playwright, Debian Chromium, demo mode, fresh SQLite)"
+e2e_dir=target/e2e
+rm -rf "$e2e_dir" && mkdir -p "$e2e_dir"
+# The server must not pick up a developer's .env or database.
+DATABASE_URL="sqlite://$PWD/$e2e_dir/shopcall.db" DEMO_MODE=true LOG_FORMAT=pretty \
+  cargo leptos end-to-end --release
+
+printf '\nall checks passed in %ss\n' "$((SECONDS - started))"
