@@ -21,7 +21,7 @@ pub struct ServerContext {
 }
 
 #[server(prefix = "/api", endpoint = "site_info")]
-pub async fn site_info() -> Result<SiteInfo, ServerFnError> {
+pub async fn get_site_info() -> Result<SiteInfo, ServerFnError> {
     let ctx = use_context::<ServerContext>()
         .ok_or_else(|| ServerFnError::new("server context missing"))?;
     let database_ready = match ctx.db.is_ready().await {

@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::{site_info, SiteInfo};
+use crate::api::{get_site_info, GetSiteInfo, SiteInfo};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let info = Resource::new(|| (), |_| site_info());
-    let check = ServerAction::<crate::api::SiteInfoFn>::new();
+    let info = Resource::new(|| (), |_| get_site_info());
+    let check = ServerAction::<GetSiteInfo>::new();
     // Effects run only in the browser, so this flips once the wasm is alive.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -27,7 +27,7 @@ pub fn HomePage() -> impl IntoView {
                 <button
                     id="check-server"
                     class="rounded-md bg-lime-700 px-4 py-2 font-medium text-white hover:bg-lime-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-lime-500"
-                    on:click=move |_| { check.dispatch(crate::api::SiteInfoFn {}); }
+                    on:click=move |_| { check.dispatch(GetSiteInfo {}); }
                 >
                     "Szerver ellenőrzése"
                 </button>

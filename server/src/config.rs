@@ -121,10 +121,22 @@ impl Settings {
         let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
-            .map_err(|_| ConfigError::new("LEPTOS_SITE_ADDR", "expected host:port, e.g. 127.0.0.1:3000"))?;
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/shopcall.db".into());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError::new("DATABASE_URL", "expected sqlite:… or postgres://…"));
+            .map_err(|_| {
+                ConfigError::new(
+                    "LEPTOS_SITE_ADDR",
+                    "expected host:port, e.g. 127.0.0.1:3000",
+                )
+            })?;
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/shopcall.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "expected sqlite:… or postgres://…",
+            ));
         }
         let frontend_url = match get("FRONTEND_URL") {
             Some(v) => parse_base_url("FRONTEND_URL", &v)?,
@@ -135,11 +147,20 @@ impl Settings {
             None => frontend_url.clone(),
         };
 
-        let demo = match get("DEMO_MODE").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let demo = match get("DEMO_MODE")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("auto") => get("SHOPRENTER_CLIENT_ID").is_none(),
             Some("1" | "true" | "yes") => true,
             Some("0" | "false" | "no") => false,
-            Some(_) => return Err(ConfigError::new("DEMO_MODE", "expected auto, true or false")),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "DEMO_MODE",
+                    "expected auto, true or false",
+                ))
+            }
         };
         let mode = if demo {
             Mode::Demo
@@ -151,7 +172,8 @@ impl Settings {
                 app_id: required("SHOPRENTER_APP_ID")?,
                 client_id: required("SHOPRENTER_CLIENT_ID")?,
                 client_secret: SecretString::from(required("SHOPRENTER_CLIENT_SECRET")?),
-                client_secret_previous: get("SHOPRENTER_CLIENT_SECRET_PREVIOUS").map(SecretString::from),
+                client_secret_previous: get("SHOPRENTER_CLIENT_SECRET_PREVIOUS")
+                    .map(SecretString::from),
             })
         };
 
@@ -159,9 +181,21 @@ impl Settings {
             None
         } else {
             Some(UrlTemplates {
-                token: template("SHOPRENTER_TOKEN_URL", get("SHOPRENTER_TOKEN_URL"), DEFAULT_TOKEN_URL)?,
-                api: template("SHOPRENTER_API_URL", get("SHOPRENTER_API_URL"), DEFAULT_API_URL)?,
-                admin: template("SHOPRENTER_ADMIN_URL", get("SHOPRENTER_ADMIN_URL"), DEFAULT_ADMIN_URL)?,
+                token: template(
+                    "SHOPRENTER_TOKEN_URL",
+                    get("SHOPRENTER_TOKEN_URL"),
+                    DEFAULT_TOKEN_URL,
+                )?,
+                api: template(
+                    "SHOPRENTER_API_URL",
+                    get("SHOPRENTER_API_URL"),
+                    DEFAULT_API_URL,
+                )?,
+                admin: template(
+                    "SHOPRENTER_ADMIN_URL",
+                    get("SHOPRENTER_ADMIN_URL"),
+                    DEFAULT_ADMIN_URL,
+                )?,
             })
         };
 
@@ -169,13 +203,28 @@ impl Settings {
             Some(v) => parse_key("TOKEN_ENCRYPTION_KEY", &v)?,
             // Demo tokens come from the simulator and are re-acquired after a restart.
             None if demo => random_key(),
-            None => return Err(ConfigError::new("TOKEN_ENCRYPTION_KEY", "required: 32 bytes as 64 hex characters")),
+            None => {
+                return Err(ConfigError::new(
+                    "TOKEN_ENCRYPTION_KEY",
+                    "required: 32 bytes as 64 hex characters",
+                ))
+            }
         };
         let session_secret = match get("SESSION_SECRET") {
             Some(v) if v.len() >= 32 => SecretString::from(v),
-            Some(_) => return Err(ConfigError::new("SESSION_SECRET", "must be at least 32 characters")),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "SESSION_SECRET",
+                    "must be at least 32 characters",
+                ))
+            }
             None if demo => SecretString::from(hex::encode(random_key().expose_secret())),
-            None => return Err(ConfigError::new("SESSION_SECRET", "required: at least 32 random characters")),
+            None => {
+                return Err(ConfigError::new(
+                    "SESSION_SECRET",
+                    "required: at least 32 random characters",
+                ))
+            }
         };
 
         Ok(Settings {
@@ -187,9 +236,24 @@ impl Settings {
             templates,
             token_encryption_key,
             session_secret,
-            hmac_max_age_secs: number("HMAC_MAX_AGE_SECS", get("HMAC_MAX_AGE_SECS"), 300, 1..=86_400)?,
-            hmac_max_future_secs: number("HMAC_MAX_FUTURE_SECS", get("HMAC_MAX_FUTURE_SECS"), 60, 0..=3_600)?,
-            rate_limit_per_sec: number("SHOPRENTER_RATE_LIMIT_PER_SEC", get("SHOPRENTER_RATE_LIMIT_PER_SEC"), 3, 1..=1_000)? as u32,
+            hmac_max_age_secs: number(
+                "HMAC_MAX_AGE_SECS",
+                get("HMAC_MAX_AGE_SECS"),
+                300,
+                1..=86_400,
+            )?,
+            hmac_max_future_secs: number(
+                "HMAC_MAX_FUTURE_SECS",
+                get("HMAC_MAX_FUTURE_SECS"),
+                60,
+                0..=3_600,
+            )?,
+            rate_limit_per_sec: number(
+                "SHOPRENTER_RATE_LIMIT_PER_SEC",
+                get("SHOPRENTER_RATE_LIMIT_PER_SEC"),
+                3,
+                1..=1_000,
+            )? as u32,
             log_format: match get("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,
@@ -204,9 +268,13 @@ fn join(base: &Url, path: &str) -> String {
 }
 
 fn parse_base_url(variable: &'static str, value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value).map_err(|e| ConfigError::new(variable, format!("not a URL: {e}")))?;
+    let url =
+        Url::parse(value).map_err(|e| ConfigError::new(variable, format!("not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(ConfigError::new(variable, "expected an http(s) URL with a host"));
+        return Err(ConfigError::new(
+            variable,
+            "expected an http(s) URL with a host",
+        ));
     }
     Ok(url)
 }
@@ -226,12 +294,20 @@ pub fn validate_template(variable: &'static str, value: &str) -> Result<String, 
     if !value.contains("{shopname}") {
         return Err(ConfigError::new(variable, "must contain {shopname}"));
     }
-    let probe = value.replace("{shopname}", "probe").replace("{app_id}", "1");
-    let url = Url::parse(&probe).map_err(|e| ConfigError::new(variable, format!("not a URL: {e}")))?;
+    let probe = value
+        .replace("{shopname}", "probe")
+        .replace("{app_id}", "1");
+    let url =
+        Url::parse(&probe).map_err(|e| ConfigError::new(variable, format!("not a URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback_host(&url) => {}
-        _ => return Err(ConfigError::new(variable, "must be https (http only for 127.0.0.1, localhost or [::1])")),
+        _ => {
+            return Err(ConfigError::new(
+                variable,
+                "must be https (http only for 127.0.0.1, localhost or [::1])",
+            ))
+        }
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ConfigError::new(variable, "must not contain credentials"));
@@ -239,11 +315,20 @@ pub fn validate_template(variable: &'static str, value: &str) -> Result<String, 
     Ok(value.trim_end_matches('/').to_string())
 }
 
-fn template(variable: &'static str, value: Option<String>, default: &str) -> Result<String, ConfigError> {
+fn template(
+    variable: &'static str,
+    value: Option<String>,
+    default: &str,
+) -> Result<String, ConfigError> {
     validate_template(variable, value.as_deref().unwrap_or(default))
 }
 
-fn number(variable: &'static str, value: Option<String>, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, ConfigError> {
+fn number(
+    variable: &'static str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
     let n = match value {
         None => default,
         Some(v) => v
@@ -252,13 +337,17 @@ fn number(variable: &'static str, value: Option<String>, default: u64, range: st
             .map_err(|_| ConfigError::new(variable, "expected a whole number"))?,
     };
     if !range.contains(&n) {
-        return Err(ConfigError::new(variable, format!("must be between {} and {}", range.start(), range.end())));
+        return Err(ConfigError::new(
+            variable,
+            format!("must be between {} and {}", range.start(), range.end()),
+        ));
     }
     Ok(n)
 }
 
 fn parse_key(variable: &'static str, value: &str) -> Result<SecretBox<[u8; 32]>, ConfigError> {
-    let bytes = hex::decode(value.trim()).map_err(|_| ConfigError::new(variable, "expected 64 hex characters"))?;
+    let bytes = hex::decode(value.trim())
+        .map_err(|_| ConfigError::new(variable, "expected 64 hex characters"))?;
     let key: [u8; 32] = bytes
         .try_into()
         .map_err(|_| ConfigError::new(variable, "expected 32 bytes (64 hex characters)"))?;
@@ -277,7 +366,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -285,7 +377,10 @@ mod tests {
         ("SHOPRENTER_APP_ID", "55"),
         ("SHOPRENTER_CLIENT_ID", "client"),
         ("SHOPRENTER_CLIENT_SECRET", "secret"),
-        ("TOKEN_ENCRYPTION_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+        (
+            "TOKEN_ENCRYPTION_KEY",
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        ),
         ("SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
         ("FRONTEND_URL", "https://shopcall.ai"),
         ("BACKEND_URL", "https://api.shopcall.ai/"),
@@ -307,7 +402,10 @@ mod tests {
         assert!(s.templates.is_none());
         assert_eq!(s.database_url, "sqlite://data/shopcall.db");
         assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(s.registration_urls().entry_point, "http://127.0.0.1:3000/integrations/shoprenter/entry");
+        assert_eq!(
+            s.registration_urls().entry_point,
+            "http://127.0.0.1:3000/integrations/shoprenter/entry"
+        );
     }
 
     #[test]
@@ -315,22 +413,41 @@ mod tests {
         let s = settings(LIVE).expect("live settings");
         assert!(!s.demo_mode());
         let urls = s.registration_urls();
-        assert_eq!(urls.entry_point, "https://shopcall.ai/integrations/shoprenter/entry");
-        assert_eq!(urls.redirect_uri, "https://api.shopcall.ai/auth/shoprenter/callback");
-        assert_eq!(urls.uninstall_uri, "https://api.shopcall.ai/webhooks/shoprenter/uninstall");
+        assert_eq!(
+            urls.entry_point,
+            "https://shopcall.ai/integrations/shoprenter/entry"
+        );
+        assert_eq!(
+            urls.redirect_uri,
+            "https://api.shopcall.ai/auth/shoprenter/callback"
+        );
+        assert_eq!(
+            urls.uninstall_uri,
+            "https://api.shopcall.ai/webhooks/shoprenter/uninstall"
+        );
         assert_eq!(s.templates.unwrap().token, DEFAULT_TOKEN_URL);
     }
 
     #[test]
     fn live_mode_requires_the_encryption_key() {
-        let vars: Vec<_> = LIVE.iter().copied().filter(|(k, _)| *k != "TOKEN_ENCRYPTION_KEY").collect();
-        assert_eq!(settings(&vars).unwrap_err().variable, "TOKEN_ENCRYPTION_KEY");
+        let vars: Vec<_> = LIVE
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "TOKEN_ENCRYPTION_KEY")
+            .collect();
+        assert_eq!(
+            settings(&vars).unwrap_err().variable,
+            "TOKEN_ENCRYPTION_KEY"
+        );
     }
 
     #[test]
     fn bad_values_name_their_variable() {
         for (var, value) in [
-            ("SHOPRENTER_TOKEN_URL", "http://evil.example/{shopname}/token"),
+            (
+                "SHOPRENTER_TOKEN_URL",
+                "http://evil.example/{shopname}/token",
+            ),
             ("SHOPRENTER_API_URL", "https://api.example/no-placeholder"),
             ("HMAC_MAX_AGE_SECS", "soon"),
             ("HMAC_MAX_AGE_SECS", "0"),
@@ -348,8 +465,15 @@ mod tests {
 
     #[test]
     fn loopback_http_templates_are_allowed() {
-        let s = settings(&live_with(&[("SHOPRENTER_API_URL", "http://127.0.0.1:9999/{shopname}/api")])).unwrap();
-        assert_eq!(s.templates.unwrap().api, "http://127.0.0.1:9999/{shopname}/api");
+        let s = settings(&live_with(&[(
+            "SHOPRENTER_API_URL",
+            "http://127.0.0.1:9999/{shopname}/api",
+        )]))
+        .unwrap();
+        assert_eq!(
+            s.templates.unwrap().api,
+            "http://127.0.0.1:9999/{shopname}/api"
+        );
     }
 
     #[test]

@@ -107,12 +107,20 @@ impl Application {
 /// Leptos options from cargo-leptos's environment, with our metadata's values as fallback so
 /// tests and a bare `target/release/server` work too.
 fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
-    let mut options = leptos::config::get_configuration(None)
+    // cargo-leptos sets LEPTOS_OUTPUT_NAME at build time (and when serving); a plain
+    // `cargo build`/`cargo test` has none, and get_configuration(None) would complain.
+    let from_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some()
+        || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let mut options = from_cargo_leptos
+        .then(|| leptos::config::get_configuration(None).ok())
+        .flatten()
         .map(|conf| conf.leptos_options)
-        .unwrap_or_else(|_| {
+        .unwrap_or_else(|| {
             LeptosOptions::builder()
                 .output_name("shopcall")
-                .site_root("target/site")
+                .site_root(
+                    std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()),
+                )
                 .site_pkg_dir("pkg")
                 .build()
         });
@@ -163,7 +171,7 @@ fn router(state: AppState) -> Router {
                 .on_response(|res: &axum::http::Response<Body>, latency: Duration, span: &tracing::Span| {
                     span.record("status", res.status().as_u16());
                     span.record("latency_ms", latency.as_secs_f64() * 1000.0);
-                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "response");
+                    tracing::info!("response");
                 }),
         )
         .with_state(state)
@@ -179,7 +187,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
