@@ -5,12 +5,23 @@
 //! catches a dialect mistake. The few statements that must differ (row locks, `SKIP LOCKED`) branch
 //! on [`Db`] explicitly. Nothing outside this module sees which engine is in use.
 
+pub mod installs;
+pub mod jobs;
+pub mod sessions;
+pub mod stores;
+pub mod tokens;
+pub mod users;
+
+pub use sessions::SessionStore;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// Runs the same expression against whichever pool is active.
 ///
@@ -83,8 +94,16 @@ impl Db {
                 // An in-memory database lives only as long as its one connection.
                 .max_connections(if in_memory { 1 } else { 8 })
                 .min_connections(if in_memory { 1 } else { 0 })
-                .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-                .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(1800)) })
+                .idle_timeout(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(600))
+                })
+                .max_lifetime(if in_memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(1800))
+                })
                 .connect_with(options)
                 .await?;
             Ok(Db::Sqlite(pool))
@@ -124,7 +143,11 @@ impl Db {
 
     /// True when the database answers and every embedded migration has been applied.
     pub async fn is_ready(&self) -> Result<bool, StorageError> {
-        let expected = self.migrator().iter().filter(|m| m.migration_type.is_up_migration()).count() as i64;
+        let expected = self
+            .migrator()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .count() as i64;
         let applied: i64 = with_pool!(self, |pool| {
             sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = $1")
                 .bind(true)
@@ -148,7 +171,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("shopcall-db-{}", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}/nested/shop.db", dir.display());
         let db = Db::connect(&url).await.expect("connect");
-        assert!(!db.is_ready().await.unwrap_or(false), "not ready before migrations");
+        assert!(
+            !db.is_ready().await.unwrap_or(false),
+            "not ready before migrations"
+        );
         db.migrate().await.expect("migrate");
         assert!(db.is_ready().await.expect("ready"));
         assert!(dir.join("nested/shop.db").exists());
@@ -158,7 +184,9 @@ mod tests {
 
     #[test]
     fn unknown_scheme_is_refused() {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         assert!(matches!(
             rt.block_on(Db::connect("mysql://x")),
             Err(StorageError::UnsupportedUrl)

@@ -1,0 +1,256 @@
+//! The install handshake: pending installs (RedirectUri → EntryPoint) and the replay guard.
+
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use super::stores::{StoreRecord, CACHE_TABLES, PLATFORM};
+use super::{Db, StorageError};
+use crate::with_pool;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PendingInstall {
+    pub id: Uuid,
+    pub shopname: String,
+    pub code: String,
+    pub timestamp: i64,
+    pub app_url: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub consumed_at: Option<DateTime<Utc>>,
+    pub user_id: Option<Uuid>,
+    pub store_id: Option<Uuid>,
+}
+
+/// What a signed request was used for; recorded with the replay guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignaturePurpose {
+    Install,
+    Uninstall,
+}
+
+impl SignaturePurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            SignaturePurpose::Install => "install",
+            SignaturePurpose::Uninstall => "uninstall",
+        }
+    }
+}
+
+/// Records `(shopname, code, timestamp)`; `false` when it was seen before (a replay).
+pub async fn record_signature_once(
+    db: &Db,
+    shopname: &str,
+    code: &str,
+    timestamp: i64,
+    purpose: SignaturePurpose,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let done = with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(shopname)
+        .bind(code)
+        .bind(timestamp)
+        .bind(purpose.as_str())
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Forgets signatures used before `before` (they are outside the timestamp window anyway) and
+/// pending installs that expired before it.
+pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> {
+    let n = with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let a = sqlx::query("DELETE FROM used_signatures WHERE used_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let b = sqlx::query(
+            "DELETE FROM pending_installs WHERE expires_at < $1 AND consumed_at IS NULL",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(a + b)
+    })?;
+    Ok(n)
+}
+
+pub struct NewPendingInstall<'a> {
+    pub shopname: &'a str,
+    pub code: &'a str,
+    pub timestamp: i64,
+    pub app_url: &'a str,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_pending(db: &Db, new: NewPendingInstall<'_>) -> Result<Uuid, StorageError> {
+    let id = Uuid::new_v4();
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(new.shopname)
+        .bind(new.code)
+        .bind(new.timestamp)
+        .bind(new.app_url)
+        .bind(new.now)
+        .bind(new.expires_at)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(id)
+}
+
+pub async fn find_pending(db: &Db, id: Uuid) -> Result<Option<PendingInstall>, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, PendingInstall>(
+            "SELECT id, shopname, code, timestamp, app_url, created_at, expires_at, consumed_at, user_id, store_id
+             FROM pending_installs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+    })?)
+}
+
+/// What binding a pending install to a merchant did.
+#[derive(Debug, Clone)]
+pub enum BindOutcome {
+    /// The shop is now an active store of this merchant.
+    Bound(StoreRecord),
+    /// The pending install is unknown, for another shop, expired or already used.
+    InstallUnavailable,
+    /// The shop is an active store of a different account; nothing was changed.
+    ClaimedByOther,
+}
+
+pub struct BindInstall<'a> {
+    pub install_id: Uuid,
+    pub shopname: &'a str,
+    pub user_id: Uuid,
+    pub store_url: &'a str,
+    pub app_id: &'a str,
+    pub client_id: &'a str,
+    /// Fresh secret for the webhook URL if a store row is created.
+    pub webhook_secret: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Consumes the pending install and makes the shop an active store of the merchant, all in one
+/// transaction: a refused bind leaves the pending install unconsumed and nothing else changed.
+/// A shop that was uninstalled or disconnected may be reinstalled by the same or another account;
+/// on a change of owner the previous owner's cached data is deleted first.
+pub async fn bind_install(db: &Db, bind: BindInstall<'_>) -> Result<BindOutcome, StorageError> {
+    let select_store = format!(
+        "SELECT {} FROM stores WHERE platform_name = $1 AND shopname = $2",
+        "id, user_id, shopname, store_name, store_url, is_active, connected_at, disconnected_at, \
+         disconnect_reason, needs_attention, needs_attention_at, scopes, last_sync_at, webhook_secret, created_at"
+    );
+    // An async block so `return` leaves the transaction (rolled back on drop), not the function.
+    let outcome = with_pool!(db, |pool| {
+        async {
+        let mut tx = pool.begin().await?;
+        let consumed: Option<Uuid> = sqlx::query_scalar(
+            "UPDATE pending_installs SET consumed_at = $3, user_id = $4
+             WHERE id = $1 AND shopname = $2 AND consumed_at IS NULL AND expires_at > $3
+             RETURNING id",
+        )
+        .bind(bind.install_id)
+        .bind(bind.shopname)
+        .bind(bind.now)
+        .bind(bind.user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if consumed.is_none() {
+            return Ok::<_, sqlx::Error>(BindOutcome::InstallUnavailable);
+        }
+        let existing = sqlx::query_as::<_, StoreRecord>(&select_store)
+            .bind(PLATFORM)
+            .bind(bind.shopname)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let store_id = match existing {
+            Some(store) if store.is_active && store.user_id != bind.user_id => {
+                return Ok(BindOutcome::ClaimedByOther);
+            }
+            Some(store) => {
+                if store.user_id != bind.user_id {
+                    for table in CACHE_TABLES {
+                        sqlx::query(&format!("DELETE FROM {table} WHERE store_id = $1"))
+                            .bind(store.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                sqlx::query(
+                    "UPDATE stores SET user_id = $2, is_active = $3, connected_at = $4, disconnected_at = NULL,
+                        disconnect_reason = NULL, needs_attention = NULL, needs_attention_at = NULL,
+                        shoprenter_app_id = $5, shoprenter_client_id = $6, updated_at = $4
+                     WHERE id = $1",
+                )
+                .bind(store.id)
+                .bind(bind.user_id)
+                .bind(true)
+                .bind(bind.now)
+                .bind(bind.app_id)
+                .bind(bind.client_id)
+                .execute(&mut *tx)
+                .await?;
+                store.id
+            }
+            None => {
+                let id = Uuid::new_v4();
+                sqlx::query(
+                    "INSERT INTO stores (id, user_id, platform_name, store_name, store_url, shopname,
+                        shoprenter_app_id, shoprenter_client_id, is_active, connected_at, webhook_secret,
+                        created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $4, $6, $7, $8, $9, $10, $9, $9)",
+                )
+                .bind(id)
+                .bind(bind.user_id)
+                .bind(PLATFORM)
+                .bind(bind.shopname)
+                .bind(bind.store_url)
+                .bind(bind.app_id)
+                .bind(bind.client_id)
+                .bind(true)
+                .bind(bind.now)
+                .bind(bind.webhook_secret)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        sqlx::query("UPDATE pending_installs SET store_id = $2 WHERE id = $1")
+            .bind(bind.install_id)
+            .bind(store_id)
+            .execute(&mut *tx)
+            .await?;
+        let store = sqlx::query_as::<_, StoreRecord>(&select_store)
+            .bind(PLATFORM)
+            .bind(bind.shopname)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(BindOutcome::Bound(store))
+    }
+    .await
+    })?;
+    Ok(outcome)
+}
