@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod engine;
 pub mod error;
 pub mod install;
+pub mod jobs;
 pub mod storage;
 pub mod tokens;
 

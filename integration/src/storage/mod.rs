@@ -9,6 +9,8 @@ pub mod installs;
 pub mod jobs;
 pub mod sessions;
 pub mod stores;
+#[doc(hidden)]
+pub mod testing;
 pub mod tokens;
 pub mod users;
 
