@@ -15,10 +15,13 @@
 //! | [`scopes`] | §6 scopes and re-approval |
 
 pub mod app_url;
+pub mod resources;
+pub mod scopes;
 mod shop;
 pub mod signature;
 pub mod template;
 pub mod token;
+pub mod webhooks;
 
 pub use shop::{ShopName, ShopNameError};
 pub use template::{Placeholder, TemplateError, UrlTemplate};

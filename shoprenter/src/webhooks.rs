@@ -1,0 +1,570 @@
+//! Webhook deliveries (shop → app) and the event names used to register them.
+//!
+//! Reference: `shoprenter-protocol.md` §5 "Webhooks" — events `order_confirm`,
+//! `order_status_change`, `abandoned_cart`, `newsletter_*`; deliveries are `POST` with
+//! `Content-Type: multipart/form-data` and the JSON document in form field `data`; order payload
+//! `{"orders":{"order":[…]}}` with keys *without* the `order_` prefix; numbers as strings or
+//! numbers; deliveries are **not signed**. Test vector (c) 8.
+//! The payload does not name its event, so register one URL per event (or carry the event in
+//! the URL) and pass it along with the delivery.
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::resources::lenient::{self, parse_f64, parse_i64};
+pub use crate::resources::{
+    NewWebHook, NewWebHookParameter, WebHook, WebHookDelay, WebHookParameter,
+};
+
+/// A webhook event name (§5; WebHook resource `event`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum WebhookEvent {
+    /// `order_confirm`: a new order was placed.
+    OrderConfirm,
+    /// `order_status_change`: an order moved to another status.
+    OrderStatusChange,
+    /// `abandoned_cart` (added 2026-01-15; the shop must enable it).
+    AbandonedCart,
+    /// `newsletter_subscribe`.
+    NewsletterSubscribe,
+    /// `newsletter_unsubscribe`.
+    NewsletterUnsubscribe,
+    /// `newsletter_update_subscriber`.
+    NewsletterUpdateSubscriber,
+    /// A name this crate does not know yet, kept verbatim.
+    Other(String),
+}
+
+impl WebhookEvent {
+    /// The order events we register (design.md "Webhooks").
+    pub const ORDER_EVENTS: [WebhookEvent; 3] = [
+        WebhookEvent::OrderConfirm,
+        WebhookEvent::OrderStatusChange,
+        WebhookEvent::AbandonedCart,
+    ];
+
+    /// Parses a platform event name; unknown names become [`WebhookEvent::Other`].
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "order_confirm" => Self::OrderConfirm,
+            "order_status_change" => Self::OrderStatusChange,
+            "abandoned_cart" => Self::AbandonedCart,
+            "newsletter_subscribe" => Self::NewsletterSubscribe,
+            "newsletter_unsubscribe" => Self::NewsletterUnsubscribe,
+            "newsletter_update_subscriber" => Self::NewsletterUpdateSubscriber,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// The platform's name for the event.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrderConfirm => "order_confirm",
+            Self::OrderStatusChange => "order_status_change",
+            Self::AbandonedCart => "abandoned_cart",
+            Self::NewsletterSubscribe => "newsletter_subscribe",
+            Self::NewsletterUnsubscribe => "newsletter_unsubscribe",
+            Self::NewsletterUpdateSubscriber => "newsletter_update_subscriber",
+            Self::Other(name) => name,
+        }
+    }
+
+    /// Whether deliveries carry `{"orders":…}`.
+    pub fn is_order_event(&self) -> bool {
+        matches!(
+            self,
+            Self::OrderConfirm | Self::OrderStatusChange | Self::AbandonedCart
+        )
+    }
+}
+
+impl fmt::Display for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for WebhookEvent {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_name(s))
+    }
+}
+
+impl Serialize for WebhookEvent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WebhookEvent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::from_name(&String::deserialize(d)?))
+    }
+}
+
+/// Why a delivery body could not be read. Never echoes the body.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// Body over the configured limit.
+    #[error("webhook body is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    /// Not multipart/form-data, form-urlencoded or JSON.
+    #[error("unsupported webhook content type")]
+    UnsupportedContentType,
+    /// `type=xml` deliveries; we register `json` webhooks only.
+    #[error("XML webhook payloads are not supported; register the webhook with type json")]
+    XmlPayload,
+    /// The form had no `data` field.
+    #[error("webhook form has no `data` field")]
+    MissingDataField,
+    /// The form had more than one `data` field.
+    #[error("webhook form has more than one `data` field")]
+    RepeatedDataField,
+    /// Broken multipart framing (or no boundary).
+    #[error("malformed multipart body: {0}")]
+    Multipart(String),
+    /// The payload is not a JSON object.
+    #[error("webhook payload is not valid JSON: {0}")]
+    InvalidJson(String),
+}
+
+/// How the payload arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryEncoding {
+    /// `multipart/form-data`, field `data` (what the platform sends, §5).
+    Multipart,
+    /// `application/x-www-form-urlencoded`, field `data`.
+    FormUrlEncoded,
+    /// A raw JSON body.
+    Json,
+}
+
+/// What a delivery contained.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryPayload {
+    /// `{"orders":{"order":[…]}}` — `order_confirm`, `order_status_change`, `abandoned_cart`.
+    Orders(Vec<OrderEvent>),
+    /// `{"newsletter":{"subscriber":[…]}}`.
+    Newsletter(Vec<NewsletterSubscriber>),
+    /// Valid JSON of another shape; see [`WebhookDelivery::raw`].
+    Unrecognised,
+}
+
+/// A parsed delivery: typed events plus the JSON as received (persist `raw` first, design.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookDelivery {
+    /// The typed contents.
+    pub payload: DeliveryPayload,
+    /// The JSON document as received.
+    pub raw: Value,
+    /// How it arrived.
+    pub encoding: DeliveryEncoding,
+}
+
+impl WebhookDelivery {
+    /// The order events, if this was an order delivery.
+    pub fn orders(&self) -> &[OrderEvent] {
+        match &self.payload {
+            DeliveryPayload::Orders(orders) => orders,
+            _ => &[],
+        }
+    }
+}
+
+/// One order in an order-event delivery. Untrusted: re-fetch the order by
+/// [`OrderEvent::api_resource_id`] before acting on it (deliveries are unsigned, §5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OrderEvent {
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub store_name: Option<String>,
+    /// Order number (`"247"`).
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inner_id: Option<String>,
+    /// `orders/<base64 id>`.
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inner_resource_id: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub outer_resource_id: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub firstname: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lastname: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub phone: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub shipping_method_name: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub payment_method_name: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub language_code: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub comment: Option<String>,
+    /// Net total.
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_gross: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub currency: Option<String>,
+    /// The status the order is now in.
+    #[serde(
+        deserialize_with = "lenient::opt_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub order_history: Option<OrderHistory>,
+    /// Delivered as `{"orderProduct":[…]}`; an array or single object is accepted too.
+    #[serde(
+        deserialize_with = "wrapped_order_products",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub order_products: Vec<OrderEventProduct>,
+    /// Everything else (addresses, prices…), as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl OrderEvent {
+    /// `innerId` as a number.
+    pub fn inner_id(&self) -> Option<i64> {
+        parse_i64(self.inner_id.as_deref())
+    }
+
+    /// The id to fetch `orderExtend/{id}` with: `innerResourceId` without its `orders/` prefix.
+    pub fn api_resource_id(&self) -> Option<&str> {
+        let id = self.inner_resource_id.as_deref()?.rsplit('/').next()?;
+        (!id.is_empty()).then_some(id)
+    }
+
+    /// The status value reported in `orderHistory.status`.
+    pub fn status(&self) -> Option<&str> {
+        self.order_history
+            .as_ref()
+            .and_then(|h| h.status.as_deref())
+    }
+
+    /// Gross total as a number.
+    pub fn total_gross(&self) -> Option<f64> {
+        parse_f64(self.total_gross.as_deref())
+    }
+
+    /// Idempotency key `storeName:innerId:status` (§5 recommendation).
+    pub fn dedupe_key(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.store_name.as_deref().unwrap_or(""),
+            self.inner_id.as_deref().unwrap_or(""),
+            self.status().unwrap_or("")
+        )
+    }
+}
+
+/// `orderHistory` of an order event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OrderHistory {
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_text: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub comment: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub date_added: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// An `orderProduct` of an order event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OrderEventProduct {
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inner_id: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inner_resource_id: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sku: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub price: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub currency: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tax_rate: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub quantity: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl OrderEventProduct {
+    /// Quantity as a number.
+    pub fn quantity(&self) -> Option<i64> {
+        parse_i64(self.quantity.as_deref())
+    }
+}
+
+/// A `subscriber` of a newsletter event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewsletterSubscriber {
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<String>,
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn wrapped_order_products<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<OrderEventProduct>, D::Error> {
+    let value = match Value::deserialize(d)? {
+        Value::Object(mut map) if map.contains_key("orderProduct") => {
+            map.remove("orderProduct").unwrap_or(Value::Null)
+        }
+        other => other,
+    };
+    lenient::values_to_list(value).map_err(serde::de::Error::custom)
+}
+
+/// Parses a delivery body.
+///
+/// `content_type` is the request's `Content-Type` header. Accepted: `multipart/form-data` with a
+/// `data` field (what ShopRenter sends), `application/x-www-form-urlencoded` with `data`, and a
+/// raw JSON body (`application/json`, `text/json`, `text/plain` or no header). Bodies larger
+/// than `max_bytes` are refused before any parsing.
+pub fn parse_delivery(
+    content_type: Option<&str>,
+    body: &[u8],
+    max_bytes: usize,
+) -> Result<WebhookDelivery, WebhookError> {
+    if body.len() > max_bytes {
+        return Err(WebhookError::TooLarge { limit: max_bytes });
+    }
+    let essence = content_type
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let (document, encoding) = match essence.as_str() {
+        "multipart/form-data" => {
+            let ct = content_type.unwrap_or_default();
+            (
+                multipart_data_field(ct, body, max_bytes)?,
+                DeliveryEncoding::Multipart,
+            )
+        }
+        "application/x-www-form-urlencoded" => {
+            (form_data_field(body)?, DeliveryEncoding::FormUrlEncoded)
+        }
+        "" | "application/json" | "text/json" | "text/plain" => {
+            (Bytes::copy_from_slice(body), DeliveryEncoding::Json)
+        }
+        e if e.ends_with("+json") => (Bytes::copy_from_slice(body), DeliveryEncoding::Json),
+        "application/xml" | "text/xml" => return Err(WebhookError::XmlPayload),
+        _ => return Err(WebhookError::UnsupportedContentType),
+    };
+    parse_document(&document, encoding)
+}
+
+fn parse_document(
+    document: &[u8],
+    encoding: DeliveryEncoding,
+) -> Result<WebhookDelivery, WebhookError> {
+    let trimmed = document.trim_ascii_start();
+    if trimmed.starts_with(b"<") {
+        return Err(WebhookError::XmlPayload);
+    }
+    let raw: Value =
+        serde_json::from_slice(trimmed).map_err(|e| WebhookError::InvalidJson(e.to_string()))?;
+    let Value::Object(root) = &raw else {
+        return Err(WebhookError::InvalidJson(
+            "top level is not an object".into(),
+        ));
+    };
+    let section = |outer: &str, inner: &str| {
+        root.get(outer)
+            .map(|o| o.get(inner).cloned().unwrap_or(o.clone()))
+    };
+    let payload = if let Some(orders) = section("orders", "order") {
+        DeliveryPayload::Orders(
+            lenient::values_to_list(orders)
+                .map_err(|e| WebhookError::InvalidJson(e.to_string()))?,
+        )
+    } else if let Some(subscribers) = section("newsletter", "subscriber") {
+        DeliveryPayload::Newsletter(
+            lenient::values_to_list(subscribers)
+                .map_err(|e| WebhookError::InvalidJson(e.to_string()))?,
+        )
+    } else {
+        DeliveryPayload::Unrecognised
+    };
+    Ok(WebhookDelivery {
+        payload,
+        raw,
+        encoding,
+    })
+}
+
+fn form_data_field(body: &[u8]) -> Result<Bytes, WebhookError> {
+    let mut found = None;
+    for (key, value) in url::form_urlencoded::parse(body) {
+        if key == "data" {
+            if found.is_some() {
+                return Err(WebhookError::RepeatedDataField);
+            }
+            found = Some(Bytes::from(value.into_owned()));
+        }
+    }
+    found.ok_or(WebhookError::MissingDataField)
+}
+
+fn multipart_data_field(
+    content_type: &str,
+    body: &[u8],
+    max_bytes: usize,
+) -> Result<Bytes, WebhookError> {
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|e| WebhookError::Multipart(e.to_string()))?;
+    let chunk = Bytes::copy_from_slice(body);
+    let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(chunk) });
+    let limits = multer::SizeLimit::new()
+        .whole_stream(max_bytes as u64)
+        .per_field(max_bytes as u64);
+    let mut multipart = multer::Multipart::with_constraints(
+        stream,
+        boundary,
+        multer::Constraints::new().size_limit(limits),
+    );
+    // The whole body is one ready chunk, so this never waits on I/O and can run inline even on
+    // an async worker thread.
+    futures::executor::block_on(async move {
+        let mut found = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| WebhookError::Multipart(e.to_string()))?
+        {
+            if field.name() == Some("data") {
+                if found.is_some() {
+                    return Err(WebhookError::RepeatedDataField);
+                }
+                found = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| WebhookError::Multipart(e.to_string()))?,
+                );
+            }
+        }
+        found.ok_or(WebhookError::MissingDataField)
+    })
+}
+
+#[cfg(test)]
+mod tests;
