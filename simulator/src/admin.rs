@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
@@ -209,6 +209,11 @@ fn sim_error_page(e: SimError) -> Response {
     error_page(status, &e.to_string())
 }
 
+/// 302 like a PHP admin answers (ShopRenter documents only that the browser arrives with a GET).
+fn found(url: String) -> Response {
+    (StatusCode::FOUND, [(axum::http::header::LOCATION, url)]).into_response()
+}
+
 fn parse_query(raw: Option<String>) -> Vec<(String, String)> {
     raw.map(|q| {
         url::form_urlencoded::parse(q.as_bytes())
@@ -299,7 +304,7 @@ pub(crate) async fn admin_app(
             },
         );
         return match state.entry_url(&shop, &app_id, &extra) {
-            Ok(url) => Redirect::to(&url).into_response(),
+            Ok(url) => found(url),
             Err(e) => sim_error_page(e),
         };
     }
@@ -312,7 +317,7 @@ pub(crate) async fn open_app(
     Path((shop, app_id)): Path<(String, String)>,
 ) -> Response {
     match state.entry_url(&shop, &app_id, &[]) {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok(url) => found(url),
         Err(e) => sim_error_page(e),
     }
 }
@@ -325,8 +330,7 @@ pub(crate) async fn install_app(
 ) -> Response {
     let base = state.base_for(crate::host_of(&headers));
     match state.install_at(&base, &shop, &app_id) {
-        // 302 like a PHP admin would answer a form post (ShopRenter documents only "GET to RedirectUri").
-        Ok(url) => (StatusCode::FOUND, [(axum::http::header::LOCATION, url)]).into_response(),
+        Ok(url) => found(url),
         Err(e) => sim_error_page(e),
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::model::{now, WebHook};
 use crate::resources::{inner_of, lang_of, list_keys, render, Filters, Key, Links, Resource};
@@ -249,7 +249,7 @@ async fn gate(
         "write"
     };
     let needed = format!("{}:{access}", res.scope_area());
-    if !token.scopes.iter().any(|s| *s == needed) {
+    if !token.scopes.contains(&needed) {
         return Err(error(
             StatusCode::FORBIDDEN,
             None,
@@ -427,6 +427,116 @@ fn show(state: &SimState, shop: &str, res: Resource, key: Key, l: &Links, fmt: F
     }
 }
 
+/// Why a write failed, turned into a response in one place.
+enum Failure {
+    Body(BodyError),
+    Sim(SimError),
+    MethodNotAllowed,
+}
+
+impl From<BodyError> for Failure {
+    fn from(e: BodyError) -> Self {
+        Self::Body(e)
+    }
+}
+
+impl From<SimError> for Failure {
+    fn from(e: SimError) -> Self {
+        Self::Sim(e)
+    }
+}
+
+fn failure(f: Failure, res: Resource, fmt: Format) -> Response {
+    match f {
+        Failure::Body(e) => body_error(e, fmt),
+        Failure::Sim(e) => sim_error(e, res, fmt),
+        Failure::MethodNotAllowed => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            None,
+            "Method Not Allowed",
+            fmt,
+        ),
+    }
+}
+
+/// POST to a collection: creates a record and returns its key.
+fn create(
+    state: &Arc<SimState>,
+    shop: &str,
+    res: Resource,
+    obj: &Map<String, Value>,
+    client_id: &str,
+) -> Result<Key, Failure> {
+    let id = match res {
+        Resource::ProductExtend => state.create_product(shop, writes::product(obj)?)?.inner_id,
+        Resource::Categories | Resource::CategoryExtend => {
+            state
+                .create_category(shop, writes::category(obj)?)?
+                .inner_id
+        }
+        Resource::Customers => {
+            state
+                .create_customer(shop, writes::customer(obj)?)?
+                .inner_id
+        }
+        Resource::Orders => state.create_order(shop, writes::order(obj)?)?.inner_id,
+        Resource::WebHooks => {
+            let t = now();
+            let blank = WebHook {
+                inner_id: 0,
+                label: String::new(),
+                event: String::new(),
+                status: "1".into(),
+                kind: "json".into(),
+                url: String::new(),
+                fields: Vec::new(),
+                created_by: Some(client_id.to_string()),
+                date_created: t,
+                date_updated: t,
+            };
+            let hook = writes::webhook(obj, None, blank)?;
+            state.shop(shop)?.add_webhook(hook).inner_id
+        }
+        _ => return Err(Failure::MethodNotAllowed),
+    };
+    Ok(Key(id, 0))
+}
+
+/// PUT (or POST) to an item: changes it in place.
+fn modify(
+    state: &Arc<SimState>,
+    shop: &str,
+    res: Resource,
+    key: Key,
+    obj: &Map<String, Value>,
+) -> Result<(), Failure> {
+    match res {
+        Resource::ProductExtend => {
+            drop(state.update_product(shop, key.0, writes::product(obj)?)?)
+        }
+        Resource::ProductDescriptions => {
+            drop(state.update_product(shop, key.0, writes::product_description(obj, key.1))?)
+        }
+        Resource::Categories | Resource::CategoryExtend => {
+            drop(state.update_category(shop, key.0, writes::category(obj)?)?)
+        }
+        Resource::CategoryDescriptions => {
+            drop(state.update_category(shop, key.0, writes::category_description(obj, key.1))?)
+        }
+        Resource::Customers => drop(state.update_customer(shop, key.0, writes::customer(obj)?)?),
+        Resource::Orders => drop(state.update_order(shop, key.0, writes::order(obj)?)?),
+        Resource::WebHooks => {
+            let mut s = state.shop(shop)?;
+            let existing = s.webhooks.get(&key.0).cloned().ok_or(SimError::NotFound)?;
+            let mut hook = writes::webhook(obj, Some(&existing), existing.clone())?;
+            hook.date_updated = now();
+            s.webhooks.insert(key.0, hook);
+        }
+        _ => return Err(Failure::MethodNotAllowed),
+    }
+    Ok(())
+}
+
 pub(crate) async fn collection(
     State(state): State<Arc<SimState>>,
     Path((shop, resource)): Path<(String, String)>,
@@ -462,62 +572,10 @@ pub(crate) async fn collection(
         Ok(o) => o,
         Err(e) => return body_error(e, fmt),
     };
-    let created: Result<Key, Response> = (|| {
-        let key = |id: u32| Ok(Key(id, 0));
-        let simerr = |e| sim_error(e, res, fmt);
-        let berr = |e| body_error(e, fmt);
-        match res {
-            Resource::ProductExtend => {
-                let input = writes::product(&obj).map_err(berr)?;
-                key(state.create_product(&shop, input).map_err(simerr)?.inner_id)
-            }
-            Resource::Categories | Resource::CategoryExtend => {
-                let input = writes::category(&obj).map_err(berr)?;
-                key(state
-                    .create_category(&shop, input)
-                    .map_err(simerr)?
-                    .inner_id)
-            }
-            Resource::Customers => {
-                let input = writes::customer(&obj).map_err(berr)?;
-                key(state
-                    .create_customer(&shop, input)
-                    .map_err(simerr)?
-                    .inner_id)
-            }
-            Resource::Orders => {
-                let input = writes::order(&obj).map_err(berr)?;
-                key(state.create_order(&shop, input).map_err(simerr)?.inner_id)
-            }
-            Resource::WebHooks => {
-                let t = now();
-                let blank = WebHook {
-                    inner_id: 0,
-                    label: String::new(),
-                    event: String::new(),
-                    status: "1".into(),
-                    kind: "json".into(),
-                    url: String::new(),
-                    fields: Vec::new(),
-                    created_by: Some(token.client_id.clone()),
-                    date_created: t,
-                    date_updated: t,
-                };
-                let hook = writes::webhook(&obj, None, blank).map_err(berr)?;
-                let mut s = state.shop(&shop).map_err(simerr)?;
-                key(s.add_webhook(hook).inner_id)
-            }
-            _ => Err(error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                None,
-                "Method Not Allowed",
-                fmt,
-            )),
-        }
-    })();
+    let created = create(&state, &shop, res, &obj, &token.client_id);
     match created {
         Ok(k) => show(&state, &shop, res, k, &l, fmt),
-        Err(r) => r,
+        Err(f) => failure(f, res, fmt),
     }
 }
 
@@ -569,75 +627,9 @@ pub(crate) async fn item(
         Ok(o) => o,
         Err(e) => return body_error(e, fmt),
     };
-    let outcome: Result<(), Response> = (|| {
-        let simerr = |e| sim_error(e, res, fmt);
-        let berr = |e| body_error(e, fmt);
-        match res {
-            Resource::ProductExtend => {
-                let input = writes::product(&obj).map_err(berr)?;
-                state
-                    .update_product(&shop, key.0, input)
-                    .map_err(simerr)
-                    .map(drop)
-            }
-            Resource::ProductDescriptions => {
-                let input = writes::product_description(&obj, key.1);
-                state
-                    .update_product(&shop, key.0, input)
-                    .map_err(simerr)
-                    .map(drop)
-            }
-            Resource::Categories | Resource::CategoryExtend => {
-                let input = writes::category(&obj).map_err(berr)?;
-                state
-                    .update_category(&shop, key.0, input)
-                    .map_err(simerr)
-                    .map(drop)
-            }
-            Resource::CategoryDescriptions => {
-                let input = writes::category_description(&obj, key.1);
-                state
-                    .update_category(&shop, key.0, input)
-                    .map_err(simerr)
-                    .map(drop)
-            }
-            Resource::Customers => {
-                let input = writes::customer(&obj).map_err(berr)?;
-                state
-                    .update_customer(&shop, key.0, input)
-                    .map_err(simerr)
-                    .map(drop)
-            }
-            Resource::Orders => {
-                let input = writes::order(&obj).map_err(berr)?;
-                state
-                    .update_order(&shop, key.0, input)
-                    .map_err(simerr)
-                    .map(drop)
-            }
-            Resource::WebHooks => {
-                let mut s = state.shop(&shop).map_err(simerr)?;
-                let existing = s
-                    .webhooks
-                    .get(&key.0)
-                    .cloned()
-                    .ok_or_else(|| not_found(res, fmt))?;
-                let mut hook =
-                    writes::webhook(&obj, Some(&existing), existing.clone()).map_err(berr)?;
-                hook.date_updated = now();
-                s.webhooks.insert(key.0, hook);
-                Ok(())
-            }
-            _ => Err(error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                None,
-                "Method Not Allowed",
-                fmt,
-            )),
-        }
-    })();
+    let outcome = modify(&state, &shop, res, key, &obj);
     match outcome {
         Ok(()) => show(&state, &shop, res, key, &l, fmt),
-        Err(r) => r,
+        Err(f) => failure(f, res, fmt),
     }
 }
