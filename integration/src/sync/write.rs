@@ -1,0 +1,155 @@
+//! Writing one page: the batched upserts and the progress row in one transaction, so a page is
+//! either fully in the cache and counted, or neither (a restart resumes at the right page).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::resources::{Resource, ORDER_ITEMS};
+use super::upsert::Val;
+use crate::storage::{Db, StorageError};
+use crate::{bind_vals, with_pool};
+
+/// How a page moves the progress row (only for full passes).
+#[derive(Debug, Clone)]
+pub struct PageProgress {
+    pub next_page: i64,
+    pub records: i64,
+    pub estimated_total: Option<i64>,
+    pub records_per_sec: Option<f64>,
+    pub eta_secs: Option<f64>,
+}
+
+/// An order with its item rows; the items get the order row's id once it is known.
+pub struct OrderWithItems {
+    pub row: Vec<Val>,
+    pub platform_id: String,
+    /// Item rows with a placeholder order id (column 1), replaced after the upsert.
+    pub items: Vec<Vec<Val>>,
+}
+
+/// Upserts `rows` into `resource`'s table and, for a full pass, advances its progress row — one
+/// transaction.
+pub async fn commit_page(
+    db: &Db,
+    store_id: Uuid,
+    resource: Resource,
+    rows: Vec<Vec<Val>>,
+    orders: Vec<OrderWithItems>,
+    progress: Option<PageProgress>,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let table = resource.table();
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        for chunk in rows.chunks(table.max_rows()) {
+            let sql = table.upsert_sql(chunk.len(), None);
+            bind_vals!(sqlx::query(&sql), chunk)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if !orders.is_empty() {
+            // Orders: upsert, learn each row's id, then replace its items.
+            let order_rows: Vec<&Vec<Val>> = orders.iter().map(|o| &o.row).collect();
+            let mut ids = std::collections::HashMap::with_capacity(orders.len());
+            for chunk in order_rows.chunks(table.max_rows()) {
+                let sql = table.upsert_sql(chunk.len(), Some("id, shoprenter_order_id"));
+                let returned: Vec<(Uuid, String)> = bind_vals!(
+                    sqlx::query_as::<_, (Uuid, String)>(&sql),
+                    chunk.iter().copied()
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                ids.extend(returned.into_iter().map(|(id, ext)| (ext, id)));
+            }
+            let order_ids: Vec<Uuid> = ids.values().copied().collect();
+            for chunk in order_ids.chunks(500) {
+                let placeholders: Vec<String> =
+                    (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "DELETE FROM shoprenter_order_items_cache WHERE order_id IN ({})",
+                    placeholders.join(",")
+                );
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            let mut items: Vec<Vec<Val>> = Vec::new();
+            for order in orders {
+                let Some(order_id) = ids.get(&order.platform_id) else {
+                    continue;
+                };
+                for mut item in order.items {
+                    item[1] = Val::Uuid(*order_id);
+                    items.push(item);
+                }
+            }
+            for chunk in items.chunks(ORDER_ITEMS.max_rows()) {
+                let sql = ORDER_ITEMS.upsert_sql(chunk.len(), None);
+                bind_vals!(sqlx::query(&sql), chunk)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        if let Some(p) = progress {
+            sqlx::query(
+                "UPDATE sync_progress SET next_page = $3, pages_done = pages_done + 1, records_done = records_done + $4,
+                        estimated_total = COALESCE($5, estimated_total), records_per_sec = $6, eta_secs = $7, updated_at = $8
+                 WHERE store_id = $1 AND resource = $2",
+            )
+            .bind(store_id)
+            .bind(resource.as_str())
+            .bind(p.next_page as i32)
+            .bind(p.records)
+            .bind(p.estimated_total)
+            .bind(p.records_per_sec)
+            .bind(p.eta_secs)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    })?;
+    Ok(())
+}
+
+/// Removes what a finished full pass did not see (the shop deleted it): every row of the
+/// resource not written since the pass started. Returns how many went.
+pub async fn sweep_unseen(
+    db: &Db,
+    store_id: Uuid,
+    resource: Resource,
+    pass_started_at: DateTime<Utc>,
+) -> Result<i64, StorageError> {
+    let sql = format!(
+        "DELETE FROM {} WHERE store_id = $1 AND last_synced_at < $2",
+        resource.table().name
+    );
+    let n = with_pool!(db, |pool| {
+        sqlx::query(&sql)
+            .bind(store_id)
+            .bind(pass_started_at)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(n as i64)
+}
+
+/// `platform id → status name` from the statuses cache (orders carry only the status link).
+pub async fn status_names(
+    db: &Db,
+    store_id: Uuid,
+) -> Result<std::collections::HashMap<String, String>, StorageError> {
+    let rows: Vec<(String, Option<String>)> = with_pool!(db, |pool| {
+        sqlx::query_as("SELECT shoprenter_order_status_id, name FROM shoprenter_order_statuses_cache WHERE store_id = $1")
+            .bind(store_id)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name)| Some((id, name?)))
+        .collect())
+}
