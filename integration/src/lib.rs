@@ -18,7 +18,9 @@ pub mod error;
 pub mod install;
 pub mod jobs;
 pub mod storage;
+pub mod sync;
 pub mod tokens;
+pub mod webhooks;
 
 pub use engine::{Engine, EngineSettings};
 pub use error::{Error, ErrorKind};
