@@ -15,6 +15,7 @@
 //! | [`scopes`] | §6 scopes and re-approval |
 
 pub mod app_url;
+pub mod client;
 pub mod resources;
 pub mod scopes;
 mod shop;
@@ -23,5 +24,9 @@ pub mod template;
 pub mod token;
 pub mod webhooks;
 
+pub use client::{ApiClient, ApiConfig, ApiError, ApiStats, ListParams, Page};
 pub use shop::{ShopName, ShopNameError};
+pub use signature::{HmacVariant, SignedRequest, Verifier, VerifyError};
 pub use template::{Placeholder, TemplateError, UrlTemplate};
+pub use token::{AccessToken, TokenClient, TokenError};
+pub use webhooks::{parse_delivery, WebhookDelivery, WebhookError, WebhookEvent};
