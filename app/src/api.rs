@@ -18,6 +18,8 @@ pub struct SiteInfo {
 pub struct ServerContext {
     pub demo_mode: bool,
     pub db: integration::Db,
+    /// Accounts, stores, install lifecycle, tokens (see `integration::Engine`).
+    pub engine: std::sync::Arc<integration::Engine>,
 }
 
 #[server(prefix = "/api", endpoint = "site_info")]

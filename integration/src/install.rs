@@ -35,7 +35,7 @@ pub enum EntryOutcome {
     /// sign-in, then call [`Installs::complete_install`].
     NeedsSignIn { install_id: Uuid },
     /// The shop was bound to the merchant.
-    Connected(ConnectedStore),
+    Connected(Box<ConnectedStore>),
 }
 
 #[derive(Debug, Clone)]
@@ -213,9 +213,9 @@ impl Installs {
         };
         match user {
             None => Ok(EntryOutcome::NeedsSignIn { install_id }),
-            Some(user) => Ok(EntryOutcome::Connected(
+            Some(user) => Ok(EntryOutcome::Connected(Box::new(
                 self.complete_install(install_id, user).await?,
-            )),
+            ))),
         }
     }
 
@@ -248,7 +248,7 @@ impl Installs {
         )
         .await?;
         let store = match outcome {
-            BindOutcome::Bound(store) => store,
+            BindOutcome::Bound(store) => *store,
             BindOutcome::InstallUnavailable => return Err(Error::InstallUnavailable),
             BindOutcome::ClaimedByOther => {
                 tracing::warn!(%shop, "shop is connected to another account; install refused");

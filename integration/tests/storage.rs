@@ -78,7 +78,7 @@ async fn bind(db: &Db, install_id: Uuid, shop: &str, user_id: Uuid) -> BindOutco
 async fn installed_store(db: &Db, shop: &str, user_id: Uuid) -> stores::StoreRecord {
     let id = pending(db, shop, Duration::minutes(15)).await;
     match bind(db, id, shop, user_id).await {
-        BindOutcome::Bound(store) => store,
+        BindOutcome::Bound(store) => *store,
         other => panic!("expected Bound, got {other:?}"),
     }
 }

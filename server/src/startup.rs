@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use app::api::ServerContext;
-use integration::Db;
+use integration::{Db, Engine};
 
 use crate::config::Settings;
 
@@ -26,6 +26,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub demo_mode: bool,
+    pub engine: std::sync::Arc<Engine>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -39,6 +40,7 @@ impl AppState {
         ServerContext {
             demo_mode: self.demo_mode,
             db: self.db.clone(),
+            engine: self.engine.clone(),
         }
     }
 }
@@ -47,6 +49,12 @@ impl AppState {
 pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] integration::StorageError),
+    #[error("engine: {0}")]
+    Engine(#[from] integration::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("demo simulator: {0}")]
+    Simulator(#[from] simulator::SimError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -58,6 +66,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     port: u16,
+    engine: std::sync::Arc<Engine>,
+    /// Demo mode's in-process ShopRenter; stops when the application is dropped.
+    _simulator: Option<simulator::SimulatorHandle>,
 }
 
 impl Application {
@@ -78,18 +89,28 @@ impl Application {
             source,
         })?;
 
+        let (engine_settings, simulator) =
+            crate::routes::wiring::engine_settings(&settings).await?;
+        let engine = Engine::new(engine_settings, db.clone())?;
         let leptos_options = leptos_options(local_addr);
         let state = AppState {
             leptos_options,
             db,
             demo_mode: settings.demo_mode(),
+            engine: engine.clone(),
         };
         log_startup(&settings, local_addr);
-        let router = router(state);
+        let router = crate::routes::wiring::with_accounts_and_install(
+            router(state.clone()),
+            &state,
+            &settings,
+        );
         Ok(Self {
             listener,
             router,
             port: local_addr.port(),
+            engine,
+            _simulator: simulator,
         })
     }
 
@@ -97,8 +118,17 @@ impl Application {
         self.port
     }
 
+    /// The engine this application runs on (tests inspect it).
+    pub fn engine(&self) -> std::sync::Arc<Engine> {
+        self.engine.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        // Connection info gives sign-in rate limiting the client's address.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }

@@ -133,7 +133,7 @@ pub async fn find_pending(db: &Db, id: Uuid) -> Result<Option<PendingInstall>, S
 #[derive(Debug, Clone)]
 pub enum BindOutcome {
     /// The shop is now an active store of this merchant.
-    Bound(StoreRecord),
+    Bound(Box<StoreRecord>),
     /// The pending install is unknown, for another shop, expired or already used.
     InstallUnavailable,
     /// The shop is an active store of a different account; nothing was changed.
@@ -248,7 +248,7 @@ pub async fn bind_install(db: &Db, bind: BindInstall<'_>) -> Result<BindOutcome,
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(BindOutcome::Bound(store))
+        Ok(BindOutcome::Bound(Box::new(store)))
     }
     .await
     })?;

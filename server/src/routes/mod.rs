@@ -1,3 +1,9 @@
 //! HTTP routes that are not Leptos pages. Each module has a `router()`; `startup` merges them.
 
+pub mod auth;
+pub mod csrf;
+pub mod error;
 pub mod health;
+pub mod install;
+pub mod pages;
+pub mod wiring;
