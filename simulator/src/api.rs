@@ -12,7 +12,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::{json, Map, Value};
 
 use crate::model::{now, WebHook};
-use crate::resources::{inner_of, lang_of, list_keys, render, Filters, Key, Links, Resource};
+use crate::render::{render, Links};
+use crate::resources::{inner_of, lang_of, list_keys, Filters, Key, Resource};
 use crate::state::{lock, Fault, SimState, TokenInfo};
 use crate::writes::{self, BodyError};
 use crate::SimError;
@@ -48,7 +49,7 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// A plain element-per-key rendering; the real XML layout is not part of our contract.
-fn to_xml(v: &Value, out: &mut String) {
+pub(crate) fn to_xml(v: &Value, out: &mut String) {
     match v {
         Value::Object(m) => {
             for (k, v) in m {

@@ -12,6 +12,7 @@ mod control;
 mod gen;
 pub mod model;
 mod oauth;
+mod render;
 mod resources;
 pub mod state;
 mod webhooks;

@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::model::{gross, order_status, Order, VAT_PERCENT};
-use crate::resources::order_product_raw_id;
+use crate::render::order_product_raw_id;
 use crate::state::{lock, SimState, WebhookDelivery};
 
 /// The delivered document. Keys carry no `order_` prefix; numbers are mostly strings, but
@@ -122,10 +122,18 @@ impl SimState {
             tracing::warn!("webhook not delivered: no tokio runtime");
             return;
         };
-        let data = order_payload(shop, order).to_string();
+        let payload = order_payload(shop, order);
+        let json_data = payload.to_string();
         for hook in hooks {
             let state = Arc::clone(self);
-            let data = data.clone();
+            // `type=xml` presumably puts XML in the same field (reference §5, an inference).
+            let data = if hook.kind == "xml" {
+                let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+                crate::api::to_xml(&payload, &mut xml);
+                xml
+            } else {
+                json_data.clone()
+            };
             let shop = shop.to_string();
             let event = event.to_string();
             let order_id = order.inner_id;
