@@ -12,6 +12,7 @@
 //! | [`storage`] | SQLite / PostgreSQL, one API |
 
 pub mod accounts;
+pub mod assistant;
 pub mod crypto;
 pub mod engine;
 pub mod error;

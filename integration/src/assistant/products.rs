@@ -1,0 +1,251 @@
+//! Product search: SKU first, then full text (accent-insensitive) ranked by relevance.
+//!
+//! One interface, two indexes: SQLite's FTS5 table `assistant_product_search` (bm25) and
+//! PostgreSQL's `search_vector` tsvector over unaccented text (ts_rank), both maintained by the
+//! triggers of migration 0004. The top-N ids are chosen first and only those rows are read in
+//! full, so a common word does not drag every matching product's raw JSON through the sorter.
+
+use chrono::{DateTime, Utc};
+use shoprenter::resources::Product;
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use super::format::{availability, availability_text, money};
+use super::model::{ProductHit, ProductSearchQuery};
+use super::AssistantError;
+use crate::storage::Db;
+use crate::with_pool;
+
+pub const DEFAULT_LIMIT: u32 = 5;
+pub const MAX_LIMIT: u32 = 20;
+const MAX_QUERY_CHARS: usize = 200;
+const MAX_TERMS: usize = 8;
+
+const PRODUCT_COLUMNS: &str = "p.shoprenter_product_id, p.name, p.sku, \
+    CAST(p.price AS DOUBLE PRECISION) AS price, p.currency, CAST(p.stock AS BIGINT) AS stock, \
+    p.active, CAST(p.raw_data AS TEXT) AS raw_data, p.source_updated_at, p.last_synced_at";
+
+#[derive(FromRow)]
+pub(crate) struct ProductRow {
+    shoprenter_product_id: String,
+    name: Option<String>,
+    sku: Option<String>,
+    price: Option<f64>,
+    currency: Option<String>,
+    stock: Option<i64>,
+    active: Option<bool>,
+    raw_data: Option<String>,
+    source_updated_at: Option<DateTime<Utc>>,
+    last_synced_at: DateTime<Utc>,
+}
+
+/// A validated search: the trimmed text, its search terms and the limit.
+#[derive(Debug)]
+pub(crate) struct Search {
+    text: String,
+    terms: Vec<String>,
+    limit: u32,
+}
+
+impl Search {
+    pub(crate) fn parse(query: &ProductSearchQuery) -> Result<Self, AssistantError> {
+        let text = query.q.trim();
+        if text.is_empty() {
+            return Err(AssistantError::BadInput("q must not be empty"));
+        }
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(AssistantError::BadInput("q is too long"));
+        }
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(AssistantError::BadInput("limit must be between 1 and 20"));
+        }
+        // Letters and digits only: what both tokenizers index, and nothing either query
+        // language could read as syntax.
+        let terms: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase)
+            .take(MAX_TERMS)
+            .collect();
+        Ok(Self {
+            text: text.to_owned(),
+            terms,
+            limit,
+        })
+    }
+
+    /// FTS5: every term as a prefix, all required (`"kave"* "szemes"*`) or any (`OR`).
+    fn fts5(&self, all: bool) -> String {
+        let terms: Vec<String> = self.terms.iter().map(|t| format!("\"{t}\"*")).collect();
+        terms.join(if all { " " } else { " OR " })
+    }
+
+    /// tsquery: `kave:* & szemes:*` (unaccented by the query itself).
+    fn tsquery(&self, all: bool) -> String {
+        let terms: Vec<String> = self.terms.iter().map(|t| format!("{t}:*")).collect();
+        terms.join(if all { " & " } else { " | " })
+    }
+}
+
+/// Top products for a search in one store, best first.
+pub(crate) async fn search(
+    db: &Db,
+    store_id: Uuid,
+    search: &Search,
+) -> Result<Vec<ProductRow>, AssistantError> {
+    let mut rows = by_sku(db, store_id, search).await?;
+    if !search.terms.is_empty() && rows.len() < search.limit as usize {
+        let mut text_rows = by_text(db, store_id, search, true).await?;
+        if text_rows.is_empty() && search.terms.len() > 1 && rows.is_empty() {
+            text_rows = by_text(db, store_id, search, false).await?;
+        }
+        for row in text_rows {
+            if !rows
+                .iter()
+                .any(|r| r.shoprenter_product_id == row.shoprenter_product_id)
+            {
+                rows.push(row);
+            }
+        }
+        rows.truncate(search.limit as usize);
+    }
+    Ok(rows)
+}
+
+async fn by_sku(db: &Db, store_id: Uuid, search: &Search) -> Result<Vec<ProductRow>, AssistantError> {
+    let sql = format!(
+        "SELECT {PRODUCT_COLUMNS} FROM shoprenter_products_cache p
+         WHERE p.store_id = $1 AND upper(p.sku) = upper($2) LIMIT $3"
+    );
+    Ok(with_pool!(db, |pool| sqlx::query_as::<_, ProductRow>(&sql)
+        .bind(store_id)
+        .bind(&search.text)
+        .bind(i64::from(search.limit))
+        .fetch_all(pool)
+        .await
+        .map_err(crate::StorageError::from))?)
+}
+
+async fn by_text(
+    db: &Db,
+    store_id: Uuid,
+    search: &Search,
+    all_terms: bool,
+) -> Result<Vec<ProductRow>, AssistantError> {
+    let limit = i64::from(search.limit);
+    let rows = match db {
+        Db::Sqlite(pool) => {
+            // Names and SKUs weigh more than descriptions (columns: name, sku, description).
+            let sql = format!(
+                "WITH hits AS (
+                    SELECT assistant_product_search.rowid AS rid,
+                           bm25(assistant_product_search, 10.0, 8.0, 1.0) AS score
+                    FROM assistant_product_search
+                    JOIN shoprenter_products_cache p ON p.rowid = assistant_product_search.rowid
+                    WHERE assistant_product_search MATCH $1 AND p.store_id = $2
+                    ORDER BY score LIMIT $3)
+                 SELECT {PRODUCT_COLUMNS} FROM hits
+                 JOIN shoprenter_products_cache p ON p.rowid = hits.rid
+                 ORDER BY hits.score"
+            );
+            sqlx::query_as::<_, ProductRow>(&sql)
+                .bind(search.fts5(all_terms))
+                .bind(store_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+        }
+        Db::Postgres(pool) => {
+            let sql = format!(
+                "WITH q AS (SELECT to_tsquery('simple', assistant_unaccent($1)) AS q),
+                 hits AS (
+                    SELECT p.id, ts_rank(p.search_vector, q.q) AS score
+                    FROM shoprenter_products_cache p, q
+                    WHERE p.store_id = $2 AND p.search_vector @@ q.q
+                    ORDER BY score DESC LIMIT $3)
+                 SELECT {PRODUCT_COLUMNS} FROM hits
+                 JOIN shoprenter_products_cache p ON p.id = hits.id
+                 ORDER BY hits.score DESC"
+            );
+            sqlx::query_as::<_, ProductRow>(&sql)
+                .bind(search.tsquery(all_terms))
+                .bind(store_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+        }
+    };
+    Ok(rows.map_err(crate::StorageError::from)?)
+}
+
+impl ProductRow {
+    pub(crate) fn updated_at(&self) -> DateTime<Utc> {
+        self.source_updated_at.unwrap_or(self.last_synced_at)
+    }
+
+    /// The answer for one product. Prices come from the platform's own record when the cache
+    /// kept it (`price` is net there, gross is per customer group, reference §3), else from the
+    /// typed column, which the sync fills with the gross price (net when the shop sent no gross).
+    pub(crate) fn into_hit(self) -> ProductHit {
+        let raw: Option<Product> = self
+            .raw_data
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok());
+        let net = raw.as_ref().and_then(Product::net_price);
+        let gross = match &raw {
+            Some(p) => p.gross_price(),
+            None => self.price,
+        };
+        let currency = raw
+            .as_ref()
+            .and_then(|p| p.currency_code().map(str::to_owned))
+            .or_else(|| self.currency.clone());
+        let orderable = raw.as_ref().and_then(Product::is_orderable);
+        let stock = self.stock.or_else(|| raw.as_ref().and_then(Product::total_stock));
+        let availability = availability(self.active, orderable, stock);
+        let updated_at = Some(self.updated_at());
+        ProductHit {
+            id: self.shoprenter_product_id,
+            name: self.name,
+            sku: self.sku,
+            price_gross: gross.map(|g| money(g, currency.as_deref())),
+            price_net: net.map(|n| money(n, currency.as_deref())),
+            stock,
+            availability,
+            availability_text: availability_text(availability),
+            updated_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &str) -> Result<Search, AssistantError> {
+        Search::parse(&ProductSearchQuery {
+            q: q.into(),
+            limit: None,
+        })
+    }
+
+    #[test]
+    fn query_syntax_never_reaches_the_index() {
+        let s = parse("kávé\" OR * NEAR( -x:y 'DROP").unwrap();
+        assert_eq!(s.terms, ["kávé", "or", "near", "x", "y", "drop"]);
+        assert_eq!(s.fts5(true), "\"kávé\"* \"or\"* \"near\"* \"x\"* \"y\"* \"drop\"*");
+        assert_eq!(s.tsquery(true), "kávé:* & or:* & near:* & x:* & y:* & drop:*");
+    }
+
+    #[test]
+    fn empty_long_and_out_of_range_searches_are_bad_input() {
+        assert!(parse("   ").is_err());
+        assert!(parse(&"a".repeat(201)).is_err());
+        let zero = Search::parse(&ProductSearchQuery {
+            q: "x".into(),
+            limit: Some(0),
+        });
+        assert!(zero.is_err());
+    }
+}
