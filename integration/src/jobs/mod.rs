@@ -12,12 +12,14 @@
 //! Webhook deliveries are *not* one job each: the inbox table is their queue (same lease, retry
 //! and dead-state rules), so accepting a delivery costs one row, not two.
 
+pub mod background;
 pub mod queue;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+pub use background::{Background, BackgroundConfig};
 pub use queue::ClaimedJob;
 pub use worker::{backoff, JobContext, JobError, JobHandler, WorkerConfig, Workers};
 

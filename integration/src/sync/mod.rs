@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 pub use progress::ResourceProgress;
 pub use resources::Resource;
+pub(crate) use runner::order_with_items;
 pub use runner::FullMode;
 pub use session::ApiSession;
 

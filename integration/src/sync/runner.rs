@@ -490,7 +490,7 @@ impl Syncer {
     }
 }
 
-fn order_with_items(
+pub(crate) fn order_with_items(
     store_id: Uuid,
     o: &Order,
     names: &HashMap<String, String>,
