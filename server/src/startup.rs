@@ -67,6 +67,8 @@ pub struct Application {
     router: Router,
     port: u16,
     engine: std::sync::Arc<Engine>,
+    /// Job workers, webhook inbox, sync scheduler (stopped after the listener).
+    background: integration::jobs::Background,
     /// Demo mode's in-process ShopRenter; stops when the application is dropped.
     _simulator: Option<simulator::SimulatorHandle>,
 }
@@ -105,11 +107,17 @@ impl Application {
             &state,
             &settings,
         );
+        let background = integration::jobs::Background::start(
+            &engine,
+            crate::routes::webhooks::background_config_from_env().map_err(StartupError::Config)?,
+        );
+        let router = router.merge(crate::routes::webhooks::router(background.receiver()));
         Ok(Self {
             listener,
             router,
             port: local_addr.port(),
             engine,
+            background,
             _simulator: simulator,
         })
     }
@@ -128,9 +136,11 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        self.background.shutdown(Duration::from_secs(15)).await;
+        served
     }
 }
 

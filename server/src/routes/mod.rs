@@ -6,4 +6,5 @@ pub mod error;
 pub mod health;
 pub mod install;
 pub mod pages;
+pub mod webhooks;
 pub mod wiring;
