@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,92 +21,21 @@ use serde::Serialize;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::template::{UrlTemplate, DEFAULT_API_URL_TEMPLATE};
 use crate::ShopName;
 
+mod config;
 mod error;
 mod pagination;
 mod retry;
 
+use config::Counters;
+pub use config::{ApiConfig, ApiStats};
 pub use error::ApiError;
 pub use pagination::{ListParams, Page, MAX_PAGE_LIMIT};
 
 /// Headroom added to the limiter's spacing so network jitter cannot squeeze a fourth request
 /// into the platform's one-second window.
 const LIMITER_HEADROOM: Duration = Duration::from_millis(10);
-
-/// How the client talks to the API.
-#[derive(Debug, Clone)]
-pub struct ApiConfig {
-    /// API base URL template (default `https://{shopname}.api2.myshoprenter.hu/api`).
-    pub api_url: UrlTemplate,
-    /// Requests per second per shop (platform limit: 3). Requests are spaced evenly, no burst.
-    pub requests_per_second: u32,
-    /// Retries after the first attempt (429, and for idempotent methods 5xx/timeouts).
-    pub max_retries: u32,
-    /// First backoff step for 5xx/timeouts; doubles per attempt.
-    pub base_backoff: Duration,
-    /// Upper bound for one backoff step.
-    pub max_backoff: Duration,
-    /// Upper bound for an honoured `Retry-After`.
-    pub max_retry_after: Duration,
-    /// Per-attempt timeout, including reading the body.
-    pub request_timeout: Duration,
-    /// `User-Agent` sent with every request.
-    pub user_agent: String,
-}
-
-impl ApiConfig {
-    /// Defaults for `api_url`: 3 rps, 5 retries, 500 ms … 30 s backoff, 60 s max `Retry-After`,
-    /// 30 s timeout.
-    pub fn new(api_url: UrlTemplate) -> Self {
-        Self {
-            api_url,
-            requests_per_second: 3,
-            max_retries: 5,
-            base_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
-            max_retry_after: Duration::from_secs(60),
-            request_timeout: Duration::from_secs(30),
-            user_agent: concat!("shopcall-shoprenter/", env!("CARGO_PKG_VERSION")).to_owned(),
-        }
-    }
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        Self::new(
-            UrlTemplate::new(DEFAULT_API_URL_TEMPLATE).expect("default API template is valid"),
-        )
-    }
-}
-
-/// Counters for callers and benchmarks (e.g. how many 429s a sync met).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ApiStats {
-    /// HTTP attempts sent (including retries).
-    pub requests: u64,
-    /// 429 responses received.
-    pub rate_limited: u64,
-    /// 5xx responses received.
-    pub server_errors: u64,
-    /// Timeouts and connection failures.
-    pub transport_errors: u64,
-    /// Attempts repeated after a retryable failure.
-    pub retries: u64,
-    /// Total time spent waiting for the rate limiter.
-    pub throttled: Duration,
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    requests: AtomicU64,
-    rate_limited: AtomicU64,
-    server_errors: AtomicU64,
-    transport_errors: AtomicU64,
-    retries: AtomicU64,
-    throttled_nanos: AtomicU64,
-}
 
 /// A cheaply clonable API2 client. Every clone shares one per-shop rate limiter and one set of
 /// counters, so all tasks talking to a shop together stay under its limit.
@@ -349,105 +278,131 @@ impl ApiClient {
         idempotency: Idempotency,
     ) -> Result<bytes::Bytes, ApiError> {
         let url = self.url_for(shop, path_and_query)?;
-        let cfg = &self.inner.config;
-        let c = &self.inner.counters;
         let mut attempt: u32 = 0;
         loop {
             self.throttle(shop).await;
-            c.requests.fetch_add(1, Ordering::Relaxed);
-            let mut request = self
-                .inner
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(token.expose_secret())
-                .header(ACCEPT, "application/json")
-                .header(CONTENT_TYPE, "application/json")
-                .header(USER_AGENT, &cfg.user_agent)
-                .timeout(cfg.request_timeout);
-            if let Some(body) = &body {
-                request = request.body(body.clone());
+            let outcome = self.attempt(&method, &url, token, body.as_deref()).await;
+            match self.judge(shop, attempt, idempotency, outcome) {
+                Next::Done(result) => return result,
+                Next::RetryAfter(delay) => {
+                    self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    attempt += 1;
+                    tokio::time::sleep(delay).await;
+                }
             }
-            let outcome = match request.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    response.bytes().await.map(|b| (status, headers, b))
-                }
-                Err(e) => Err(e),
-            };
-            let can_retry = attempt < cfg.max_retries;
-            let delay = match outcome {
-                Ok((status, _, bytes)) if status.is_success() => return Ok(bytes),
-                Ok((StatusCode::TOO_MANY_REQUESTS, headers, _)) => {
-                    c.rate_limited.fetch_add(1, Ordering::Relaxed);
-                    let delay = retry_after(&headers, cfg.max_retry_after)
-                        .unwrap_or_else(|| retry::rate_limit_backoff(attempt, cfg.max_backoff));
-                    // Everyone else talking to this shop waits too, instead of collecting 429s.
-                    self.pause_shop(shop, delay);
-                    if !can_retry {
-                        return Err(ApiError::RateLimited {
-                            attempts: attempt + 1,
-                        });
-                    }
-                    tracing::info!(
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "429 from ShopRenter, backing off"
-                    );
-                    delay
-                }
-                Ok((status, _, _)) if status.is_server_error() => {
-                    c.server_errors.fetch_add(1, Ordering::Relaxed);
-                    if !can_retry || idempotency == Idempotency::NotIdempotent {
-                        return Err(ApiError::Server {
-                            status: status.as_u16(),
-                            attempts: attempt + 1,
-                        });
-                    }
-                    let delay = retry::backoff(attempt, cfg.base_backoff, cfg.max_backoff);
-                    tracing::warn!(
-                        attempt,
-                        status = status.as_u16(),
-                        "ShopRenter server error, retrying"
-                    );
-                    delay
-                }
-                Ok((status, _, bytes)) => {
-                    let err = ApiError::from_status(status.as_u16(), &bytes);
-                    tracing::debug!(
-                        status = status.as_u16(),
-                        code = err.inner_code(),
-                        "ShopRenter API error"
-                    );
-                    return Err(err);
-                }
-                Err(e) => {
-                    c.transport_errors.fetch_add(1, Ordering::Relaxed);
-                    let retryable = e.is_connect()
-                        || (idempotency == Idempotency::Idempotent
-                            && (e.is_timeout() || e.is_request() || e.is_body()));
-                    if !can_retry || !retryable {
-                        return Err(if e.is_timeout() {
-                            ApiError::Timeout {
-                                attempts: attempt + 1,
-                            }
-                        } else {
-                            ApiError::Transport(e.without_url())
-                        });
-                    }
-                    tracing::warn!(
-                        attempt,
-                        timeout = e.is_timeout(),
-                        "ShopRenter request failed, retrying"
-                    );
-                    retry::backoff(attempt, cfg.base_backoff, cfg.max_backoff)
-                }
-            };
-            c.retries.fetch_add(1, Ordering::Relaxed);
-            attempt += 1;
-            tokio::time::sleep(delay).await;
         }
     }
+
+    /// One HTTP exchange, body included (the per-attempt timeout covers reading it).
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        token: &SecretString,
+        body: Option<&[u8]>,
+    ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error> {
+        let cfg = &self.inner.config;
+        self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let mut request = self
+            .inner
+            .http
+            .request(method.clone(), url.clone())
+            .bearer_auth(token.expose_secret())
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/json")
+            .header(USER_AGENT, &cfg.user_agent)
+            .timeout(cfg.request_timeout);
+        if let Some(body) = body {
+            request = request.body(body.to_vec());
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        Ok((status, headers, response.bytes().await?))
+    }
+
+    /// Decides what an attempt's outcome means: a result, or another try after a delay.
+    fn judge(
+        &self,
+        shop: &ShopName,
+        attempt: u32,
+        idempotency: Idempotency,
+        outcome: Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error>,
+    ) -> Next {
+        let cfg = &self.inner.config;
+        let c = &self.inner.counters;
+        let can_retry = attempt < cfg.max_retries;
+        let attempts = attempt + 1;
+        match outcome {
+            Ok((status, _, bytes)) if status.is_success() => Next::Done(Ok(bytes)),
+            Ok((StatusCode::TOO_MANY_REQUESTS, headers, _)) => {
+                c.rate_limited.fetch_add(1, Ordering::Relaxed);
+                let delay = retry_after(&headers, cfg.max_retry_after)
+                    .unwrap_or_else(|| retry::rate_limit_backoff(attempt, cfg.max_backoff));
+                // Everyone else talking to this shop waits too, instead of collecting 429s.
+                self.pause_shop(shop, delay);
+                if !can_retry {
+                    return Next::Done(Err(ApiError::RateLimited { attempts }));
+                }
+                tracing::info!(
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "429 from ShopRenter, backing off"
+                );
+                Next::RetryAfter(delay)
+            }
+            Ok((status, _, _)) if status.is_server_error() => {
+                c.server_errors.fetch_add(1, Ordering::Relaxed);
+                if !can_retry || idempotency == Idempotency::NotIdempotent {
+                    return Next::Done(Err(ApiError::Server {
+                        status: status.as_u16(),
+                        attempts,
+                    }));
+                }
+                tracing::warn!(
+                    attempt,
+                    status = status.as_u16(),
+                    "ShopRenter server error, retrying"
+                );
+                Next::RetryAfter(retry::backoff(attempt, cfg.base_backoff, cfg.max_backoff))
+            }
+            Ok((status, _, bytes)) => {
+                let err = ApiError::from_status(status.as_u16(), &bytes);
+                tracing::debug!(
+                    status = status.as_u16(),
+                    code = err.inner_code(),
+                    "ShopRenter API error"
+                );
+                Next::Done(Err(err))
+            }
+            Err(e) => {
+                c.transport_errors.fetch_add(1, Ordering::Relaxed);
+                // A connect failure never reached the platform; anything later might have.
+                let retryable = e.is_connect()
+                    || (idempotency == Idempotency::Idempotent
+                        && (e.is_timeout() || e.is_request() || e.is_body()));
+                if !can_retry || !retryable {
+                    return Next::Done(Err(if e.is_timeout() {
+                        ApiError::Timeout { attempts }
+                    } else {
+                        ApiError::Transport(e.without_url())
+                    }));
+                }
+                tracing::warn!(
+                    attempt,
+                    timeout = e.is_timeout(),
+                    "ShopRenter request failed, retrying"
+                );
+                Next::RetryAfter(retry::backoff(attempt, cfg.base_backoff, cfg.max_backoff))
+            }
+        }
+    }
+}
+
+/// What to do after an attempt.
+enum Next {
+    Done(Result<bytes::Bytes, ApiError>),
+    RetryAfter(Duration),
 }
 
 fn retry_after(headers: &HeaderMap, max: Duration) -> Option<Duration> {
