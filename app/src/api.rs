@@ -1,5 +1,14 @@
 //! Server functions shared by several pages.
 
+pub mod auth;
+#[cfg(feature = "ssr")]
+mod cache;
+#[cfg(feature = "ssr")]
+pub mod ctx;
+pub mod data;
+pub mod keys;
+pub mod stores;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
