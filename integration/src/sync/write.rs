@@ -53,12 +53,10 @@ pub async fn commit_page(
             let mut ids = std::collections::HashMap::with_capacity(orders.len());
             for chunk in order_rows.chunks(table.max_rows()) {
                 let sql = table.upsert_sql(chunk.len(), Some("id, shoprenter_order_id"));
-                let returned: Vec<(Uuid, String)> = bind_vals!(
-                    sqlx::query_as::<_, (Uuid, String)>(&sql),
-                    chunk.iter().copied()
-                )
-                .fetch_all(&mut *tx)
-                .await?;
+                let returned: Vec<(Uuid, String)> =
+                    bind_vals!(sqlx::query_as::<_, (Uuid, String)>(&sql), chunk)
+                        .fetch_all(&mut *tx)
+                        .await?;
                 ids.extend(returned.into_iter().map(|(id, ext)| (ext, id)));
             }
             let order_ids: Vec<Uuid> = ids.values().copied().collect();

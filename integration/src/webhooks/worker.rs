@@ -185,18 +185,16 @@ impl InboxWorker {
         keys.sort();
         keys.dedup();
         let mut fetched = self.fetch_orders(&session, &keys).await;
-        if fetched
+        let unauthorized = fetched
             .values()
-            .any(|r| matches!(r, Err(ApiError::Unauthorized { .. })))
-        {
-            if session.reauthorize().await.is_ok() {
-                let again: Vec<String> = fetched
-                    .iter()
-                    .filter(|(_, r)| matches!(r, Err(ApiError::Unauthorized { .. })))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                fetched.extend(self.fetch_orders(&session, &again).await);
-            }
+            .any(|r| matches!(r, Err(ApiError::Unauthorized { .. })));
+        if unauthorized && session.reauthorize().await.is_ok() {
+            let again: Vec<String> = fetched
+                .iter()
+                .filter(|(_, r)| matches!(r, Err(ApiError::Unauthorized { .. })))
+                .map(|(k, _)| k.clone())
+                .collect();
+            fetched.extend(self.fetch_orders(&session, &again).await);
         }
         let names = write::status_names(&self.db, store_id)
             .await
