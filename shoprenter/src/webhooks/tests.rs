@@ -159,3 +159,13 @@ fn webhook_event_names_round_trip() {
         WebhookEvent::Other("product_create".into())
     );
 }
+
+#[tokio::test]
+async fn multipart_parsing_works_inside_an_async_handler() {
+    // `parse_delivery` drives multer inline; that must be fine on a tokio worker thread.
+    let body = multipart("xyz", &[("data", DELIVERY)]);
+    let handle = tokio::spawn(async move {
+        parse_delivery(Some("multipart/form-data; boundary=xyz"), &body, LIMIT)
+    });
+    assert_reference_order(&handle.await.unwrap().unwrap());
+}
