@@ -78,10 +78,8 @@ impl Error {
             Error::InvalidEmail | Error::WeakPassword { .. } | Error::MalformedRequest(_) => {
                 ErrorKind::BadRequest
             }
-            Error::InvalidCredentials | Error::RejectedRequest(_) | Error::Replay => {
-                ErrorKind::Forbidden
-            }
-            Error::NotSignedIn => ErrorKind::Unauthenticated,
+            Error::RejectedRequest(_) | Error::Replay => ErrorKind::Forbidden,
+            Error::NotSignedIn | Error::InvalidCredentials => ErrorKind::Unauthenticated,
             Error::EmailTaken | Error::ShopClaimedByOther | Error::StoreInactive => {
                 ErrorKind::Conflict
             }

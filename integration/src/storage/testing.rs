@@ -100,3 +100,84 @@ impl TestDb {
         }
     }
 }
+
+/// Moves a pending install's expiry into the past (tests of the 15-minute TTL).
+pub async fn expire_pending_install(db: &Db, id: uuid::Uuid) -> Result<(), StorageError> {
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    crate::with_pool!(db, |pool| {
+        sqlx::query("UPDATE pending_installs SET expires_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(past)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Sets a stored token's expiry (tests of re-acquisition before expiry).
+pub async fn set_token_expiry(
+    db: &Db,
+    store_id: uuid::Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StorageError> {
+    crate::with_pool!(db, |pool| {
+        sqlx::query("UPDATE shoprenter_tokens SET expires_at = $2 WHERE store_id = $1")
+            .bind(store_id)
+            .bind(at)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Every text value stored in the database, for "no plaintext secret at rest" checks.
+pub async fn dump_text(db: &Db) -> Result<String, StorageError> {
+    let tables: Vec<String> = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .fetch_all(pool)
+                .await?
+        }
+        Db::Postgres(pool) => sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_all(pool)
+        .await?,
+    };
+    let mut out = String::new();
+    for table in tables {
+        let rows: Vec<String> = match db {
+            Db::Sqlite(pool) => {
+                let cols: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                        .fetch_all(pool)
+                        .await?;
+                let mut rows = Vec::new();
+                for c in cols {
+                    let values: Vec<Option<Vec<u8>>> = sqlx::query_scalar(&format!(
+                        "SELECT CAST(\"{c}\" AS BLOB) FROM \"{table}\""
+                    ))
+                    .fetch_all(pool)
+                    .await?;
+                    rows.extend(
+                        values
+                            .into_iter()
+                            .flatten()
+                            .map(|v| String::from_utf8_lossy(&v).into_owned()),
+                    );
+                }
+                rows
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM \"{table}\" t"))
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        out.push_str(&rows.join("\n"));
+        out.push('\n');
+    }
+    Ok(out)
+}
