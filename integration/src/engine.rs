@@ -187,6 +187,18 @@ impl Engine {
             .ok_or(Error::StoreNotFound)
     }
 
+    /// Periodic clean-up: expired sessions, used signatures older than any accepted timestamp
+    /// window, and pending installs that expired unbound.
+    pub async fn housekeeping(&self) -> Result<u64> {
+        use tower_sessions::ExpiredDeletion;
+        self.sessions
+            .delete_expired()
+            .await
+            .map_err(|e| Error::Session(e.to_string()))?;
+        let before = chrono::Utc::now() - chrono::Duration::days(1);
+        Ok(crate::storage::installs::prune(&self.db, before).await?)
+    }
+
     /// Disconnects one of the merchant's stores (see [`Installs::disconnect`]).
     pub async fn disconnect_store(&self, user: &User, store_id: Uuid) -> Result<bool> {
         self.installs.disconnect(store_id, user).await

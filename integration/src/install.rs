@@ -208,7 +208,19 @@ impl Installs {
             // call for a shop that is not connected is itself proof of an install; it may bind once.
             None => {
                 let fallback = self.admin_url(shop);
-                self.new_pending_install(&signed, fallback.as_str()).await?
+                match self.new_pending_install(&signed, fallback.as_str()).await {
+                    // The same EntryPoint URL again (a reload, or back from sign-in): its install.
+                    Err(Error::Replay) => installs::find_open_by_signature(
+                        &self.db,
+                        shop.as_str(),
+                        &signed.code,
+                        signed.timestamp,
+                        Utc::now(),
+                    )
+                    .await?
+                    .ok_or(Error::Replay)?,
+                    other => other?,
+                }
             }
         };
         match user {

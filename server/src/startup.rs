@@ -94,6 +94,7 @@ impl Application {
         let (engine_settings, simulator) =
             crate::routes::wiring::engine_settings(&settings).await?;
         let engine = Engine::new(engine_settings, db.clone())?;
+        crate::routes::wiring::spawn_housekeeping(engine.clone());
         let leptos_options = leptos_options(local_addr);
         let state = AppState {
             leptos_options,

@@ -129,6 +129,28 @@ pub async fn find_pending(db: &Db, id: Uuid) -> Result<Option<PendingInstall>, S
     })?)
 }
 
+/// The open (unconsumed, unexpired) pending install created from this very signed request.
+pub async fn find_open_by_signature(
+    db: &Db,
+    shopname: &str,
+    code: &str,
+    timestamp: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, StorageError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT id FROM pending_installs
+             WHERE shopname = $1 AND code = $2 AND timestamp = $3 AND consumed_at IS NULL AND expires_at > $4",
+        )
+        .bind(shopname)
+        .bind(code)
+        .bind(timestamp)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+    })?)
+}
+
 /// What binding a pending install to a merchant did.
 #[derive(Debug, Clone)]
 pub enum BindOutcome {

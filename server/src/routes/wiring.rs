@@ -107,3 +107,17 @@ pub fn with_accounts_and_install(app: Router, state: &AppState, settings: &Setti
         .layer(axum::middleware::from_fn_with_state(origins, csrf::protect))
         .layer(sessions)
 }
+
+/// Runs [`Engine::housekeeping`](integration::Engine::housekeeping) every hour.
+pub fn spawn_housekeeping(engine: std::sync::Arc<integration::Engine>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match engine.housekeeping().await {
+                Ok(pruned) => tracing::debug!(pruned, "housekeeping done"),
+                Err(error) => tracing::warn!(%error, "housekeeping failed"),
+            }
+        }
+    });
+}

@@ -488,3 +488,32 @@ async fn an_expired_pending_install_cannot_be_bound() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_entry_without_sr_install_binds_once_and_survives_a_reload() {
+    for kind in engines() {
+        let app = spawn_app(kind).await;
+        let merchant = &app.client;
+        app.sim.state().install(SHOP, "55").unwrap();
+        // ShopRenter might not forward our parameter: the signed entry itself starts the install.
+        let entry = app.entry_url(SHOP, None);
+        let first = app.get(merchant, &entry).await;
+        assert!(location(&first).starts_with("/auth/signin"), "{kind:?}");
+        let reload = app.get(merchant, &entry).await;
+        assert!(
+            location(&reload).starts_with("/auth/signin"),
+            "a reload is not a replay"
+        );
+        app.sign_up(merchant, "anna@example.hu").await;
+        let response = app.get(merchant, "/integrations/shoprenter/continue").await;
+        let store_id = store_id_from(&location(&response));
+        assert!(
+            stores::find(&app.db, store_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_active
+        );
+        app.cleanup().await;
+    }
+}
