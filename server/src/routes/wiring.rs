@@ -87,6 +87,15 @@ pub async fn engine_settings(
     }
 }
 
+/// The cookie-signing key: SESSION_SECRET stretched to the 64 bytes the cookie crate wants.
+/// Session ids are already random and server-side; the signature makes a forged or tampered
+/// cookie fail before it costs a database lookup.
+fn cookie_key(secret: &SecretString) -> tower_sessions::cookie::Key {
+    use sha2::{Digest, Sha512};
+    let digest = Sha512::digest(secret.expose_secret().as_bytes());
+    tower_sessions::cookie::Key::from(digest.as_slice())
+}
+
 /// Adds the account and install routes, server-side sessions and CSRF protection around the
 /// whole application (Leptos server functions included).
 pub fn with_accounts_and_install(app: Router, state: &AppState, settings: &Settings) -> Router {
@@ -97,7 +106,8 @@ pub fn with_accounts_and_install(app: Router, state: &AppState, settings: &Setti
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(SESSION_INACTIVITY));
+        .with_expiry(Expiry::OnInactivity(SESSION_INACTIVITY))
+        .with_signed(cookie_key(&settings.session_secret));
     let origins = AllowedOrigins::new(&[&settings.frontend_url, &settings.backend_url]);
     Router::new()
         .merge(super::auth::router())
