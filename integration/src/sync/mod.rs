@@ -206,6 +206,8 @@ impl Scheduler {
                 queued += jobs::enqueue_for_store(db, kinds::RECONCILE_SYNC, s.store_id, now)
                     .await?
                     .is_some() as usize;
+                // Webhooks drift too (a merchant deletes one in the admin): re-check them as well.
+                jobs::enqueue_for_store(db, kinds::REGISTER_WEBHOOKS, s.store_id, now).await?;
             } else if s.oldest_incremental.is_some_and(|t| now - t >= incremental) {
                 queued += jobs::enqueue_for_store(db, kinds::INCREMENTAL_SYNC, s.store_id, now)
                     .await?

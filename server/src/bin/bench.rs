@@ -1,0 +1,724 @@
+//! Benchmark harness: starts the real server (in-process) against the simulator and prints figures.
+//!
+//! ```text
+//! cargo run --release -p server --bin bench -- <a|b|c|d|e|all>
+//! ```
+//! (a) full sync of 20k products + 20k customers + 20k orders at 3 requests/s, next to the
+//!     rate-limit bound and the 429s received; (b) the same with the limit lifted, records/s into
+//!     SQLite and PostgreSQL; (c) webhook deliveries/s accepted durably (≈2.4 KB multipart, 64
+//!     connections, 20 s) with p50/p99, PostgreSQL and SQLite; (d) delivery→cache lag p50/p99 at a
+//!     steady 500/s; (e) install callbacks/s with p50/p99, 64 connections.
+//! PostgreSQL runs use `BENCH_POSTGRES_URL` or `TEST_POSTGRES_URL` (a fresh database each run).
+//! `BENCH_RECORDS` (default 20000) and `BENCH_SECS` (default 20) shrink a run for a smoke test.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use integration::storage::testing::TestDb;
+use integration::{with_pool, Db, DbKind};
+use server::config::Settings;
+use server::startup::Application;
+use simulator::{AppRegistration, ShopSeed, Simulator, SimulatorConfig, SimulatorHandle};
+use uuid::Uuid;
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Bench {
+    address: String,
+    sim: SimulatorHandle,
+    registration: AppRegistration,
+    db: Db,
+    test_db: Option<TestDb>,
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn start(
+    kind: DbKind,
+    shops: Vec<ShopSeed>,
+    sim_rate: u32,
+    server_rate: u32,
+    workers: bool,
+) -> Bench {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let registration = AppRegistration::shopcall_demo(&address);
+    let sim = Simulator::start(SimulatorConfig {
+        apps: vec![registration.clone()],
+        shops,
+        rate_limit_per_sec: sim_rate,
+        ..SimulatorConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let test_db = TestDb::create(kind)
+        .await
+        .expect("database (set BENCH_POSTGRES_URL or TEST_POSTGRES_URL for PostgreSQL)");
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut key);
+    let vars: HashMap<&str, String> = [
+        ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}")),
+        ("DATABASE_URL", test_db.url.clone()),
+        ("FRONTEND_URL", address.clone()),
+        ("DEMO_MODE", "false".into()),
+        ("SHOPRENTER_APP_ID", registration.app_id.clone()),
+        ("SHOPRENTER_CLIENT_ID", registration.client_id.clone()),
+        (
+            "SHOPRENTER_CLIENT_SECRET",
+            registration.client_secret.clone(),
+        ),
+        ("SHOPRENTER_TOKEN_URL", sim.token_url_template()),
+        ("SHOPRENTER_API_URL", sim.api_url_template()),
+        ("SHOPRENTER_ADMIN_URL", sim.admin_url_template()),
+        ("SHOPRENTER_RATE_LIMIT_PER_SEC", server_rate.to_string()),
+        ("TOKEN_ENCRYPTION_KEY", hex::encode(key)),
+        (
+            "SESSION_SECRET",
+            "0123456789abcdef0123456789abcdef-bench".into(),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    std::env::set_var("BACKGROUND_WORKERS", if workers { "true" } else { "false" });
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
+    let app = Application::build(settings).await.expect("application");
+    let db = app.engine().db().clone();
+    tokio::spawn(app.run_until_stopped());
+    Bench {
+        address,
+        sim,
+        registration,
+        db,
+        test_db: Some(test_db),
+    }
+}
+
+impl Bench {
+    fn browser(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.address.parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// Sign-up, RedirectUri, EntryPoint: the store id.
+    async fn install(&self, shop: &str) -> Uuid {
+        let client = self.browser();
+        let email = format!("{shop}-{}@bench.example", Uuid::new_v4().simple());
+        let r = client
+            .post(format!("{}/auth/signup", self.address))
+            .form(&[
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "sign-up");
+        let r = client
+            .get(
+                self.sim
+                    .state()
+                    .install(shop, &self.registration.app_id)
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let loc = r.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let install = url::Url::parse(&loc)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "sr_install")
+            .unwrap()
+            .1
+            .into_owned();
+        let entry = self
+            .sim
+            .state()
+            .entry_url(
+                shop,
+                &self.registration.app_id,
+                &[("sr_install".into(), install)],
+            )
+            .unwrap();
+        let r = client.get(entry).send().await.unwrap();
+        let loc = r.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let id = loc
+            .trim_start_matches("/stores/")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        Uuid::parse_str(&id).unwrap()
+    }
+
+    async fn wait_synced(&self, store_id: Uuid) {
+        loop {
+            let p = integration::sync::progress_for_store(&self.db, store_id)
+                .await
+                .unwrap();
+            if p.len() == 5 && p.iter().all(|r| r.status == "done") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn cached_records(&self, store_id: Uuid) -> i64 {
+        let mut total = 0;
+        for t in [
+            "shoprenter_products_cache",
+            "shoprenter_customers_cache",
+            "shoprenter_orders_cache",
+        ] {
+            let sql = format!("SELECT COUNT(*) FROM {t} WHERE store_id = $1");
+            total += with_pool!(&self.db, |pool| sqlx::query_scalar::<_, i64>(&sql)
+                .bind(store_id)
+                .fetch_one(pool)
+                .await
+                .unwrap());
+        }
+        total
+    }
+
+    async fn webhook_url(&self, store_id: Uuid) -> String {
+        loop {
+            let url: Option<String> = with_pool!(&self.db, |pool| {
+                sqlx::query_scalar("SELECT callback_url FROM shoprenter_webhooks WHERE store_id = $1 AND event = 'order_confirm'")
+                    .bind(store_id)
+                    .fetch_optional(pool)
+                    .await
+                    .unwrap()
+            });
+            if let Some(url) = url {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn finish(mut self) {
+        self.db.close().await;
+        if let Some(t) = self.test_db.take() {
+            t.cleanup().await;
+        }
+        self.sim.shutdown().await;
+    }
+}
+
+fn engines() -> Vec<DbKind> {
+    integration::storage::testing::engines()
+}
+
+fn postgres_available() -> bool {
+    if let Ok(url) = std::env::var("BENCH_POSTGRES_URL") {
+        std::env::set_var("TEST_POSTGRES_URL", url);
+    }
+    integration::storage::testing::postgres_base_url().is_some()
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+/// (a) and (b): a full sync of the big shop.
+async fn full_sync(kind: DbKind, limited: bool) {
+    let n = env_u64("BENCH_RECORDS", 20_000) as u32;
+    let shop = ShopSeed {
+        name: "bench".into(),
+        seed: 11,
+        products: n,
+        customers: n,
+        orders: n,
+        categories: 40,
+    };
+    let (sim_rate, server_rate) = if limited { (3, 3) } else { (0, 1000) };
+    let bench = start(kind, vec![shop], sim_rate, server_rate, true).await;
+    let store_id = bench.install("bench").await;
+    bench.wait_synced(store_id).await;
+    // From the first pass starting to the last one finishing (the job's own time, without the
+    // merchant's sign-up and the worker's poll interval).
+    let (first, last): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) = with_pool!(
+        &bench.db,
+        |pool| {
+            sqlx::query_as("SELECT MIN(pass_started_at), MAX(finished_at) FROM sync_progress WHERE store_id = $1")
+            .bind(store_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        }
+    );
+    let took = (last - first).num_milliseconds() as f64 / 1000.0;
+    let stats = bench.sim.state().stats();
+    let records = bench.cached_records(store_id).await;
+    let data_pages = 3 * n.div_ceil(200) as u64;
+    if limited {
+        let bound_data = data_pages as f64 / 3.0;
+        let bound_all = stats.api_requests as f64 / 3.0;
+        println!(
+            "(a) {kind:?}: full sync of {records} records in {took:.1} s at 3 req/s; bound {bound_data:.1} s for {data_pages} data pages \
+             ({:+.1}%), {bound_all:.1} s for all {} API requests made incl. statuses/categories/webhook registration ({:+.1}%); \
+             429s received: {} (max {} req/s seen by the simulator)",
+            (took / bound_data - 1.0) * 100.0,
+            stats.api_requests,
+            (took / bound_all - 1.0) * 100.0,
+            stats.rate_limited_429,
+            stats.max_requests_per_sec
+        );
+    } else {
+        println!(
+            "(b) {kind:?}: full sync of {records} records in {took:.2} s (limit lifted) = {:.0} records/s ({} API requests, {} 429s)",
+            records as f64 / took,
+            stats.api_requests,
+            stats.rate_limited_429
+        );
+    }
+    bench.finish().await;
+}
+
+/// A ≈2.4 KB order delivery, unique per `i` (so no two are duplicates).
+fn delivery(template: &str, i: u64) -> String {
+    template.replace("\"innerId\":\"__ID__\"", &format!("\"innerId\":\"{i}\""))
+}
+
+fn order_template(sim: &SimulatorHandle, shop: &str) -> String {
+    let order = sim.state().order(shop, 1).unwrap().unwrap();
+    let mut v = simulator::order_payload(shop, &order);
+    v["orders"]["order"][0]["innerId"] = serde_json::json!("__ID__");
+    let mut s = v.to_string();
+    // Pad the comment to the ≈2.4 KB the issue specifies.
+    if s.len() < 2300 {
+        v["orders"]["order"][0]["comment"] = serde_json::json!("x".repeat(2300 - s.len()));
+        s = v.to_string();
+    }
+    s
+}
+
+fn multipart_body(data: &str) -> (String, Vec<u8>) {
+    let boundary = "------------------------bench7d1f";
+    let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{data}\r\n--{boundary}--\r\n");
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+/// Runs `conns` workers for `secs`, each sending with `send(i)`; returns (count, sorted µs latencies).
+async fn load<F, Fut>(conns: usize, secs: u64, send: F) -> (u64, Vec<u64>, u64)
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let send = Arc::new(send);
+    let stop = Arc::new(AtomicBool::new(false));
+    let seq = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (send, stop, seq, errors) = (send.clone(), stop.clone(), seq.clone(), errors.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(1 << 16);
+            while !stop.load(Ordering::Relaxed) {
+                let i = seq.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                if send(i).await {
+                    lat.push(t.elapsed().as_micros() as u64);
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            lat
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort_unstable();
+    (all.len() as u64, all, errors.load(Ordering::Relaxed))
+}
+
+fn http_client(conns: usize) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(conns)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// (c): deliveries accepted durably.
+async fn webhooks_accepted(kind: DbKind) {
+    let secs = env_u64("BENCH_SECS", 20);
+    let bench = start(kind, vec![ShopSeed::sized("bench", 5, 50)], 0, 1000, true).await;
+    let store_id = bench.install("bench").await;
+    let url = bench.webhook_url(store_id).await;
+    bench.wait_synced(store_id).await;
+    let template = order_template(&bench.sim, "bench");
+    let client = http_client(64);
+    let (count, lat, errors) = load(64, secs, move |i| {
+        let (ct, body) = multipart_body(&delivery(&template, 1000 + i));
+        let req = client.post(&url).header("content-type", ct).body(body);
+        async move { matches!(req.send().await, Ok(r) if r.status() == 200) }
+    })
+    .await;
+    let stored: i64 = with_pool!(&bench.db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_inbox WHERE store_id = $1")
+            .bind(store_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    println!(
+        "(c) {kind:?}: {:.0} deliveries/s accepted durably (≈2.4 KB multipart, 64 connections, {secs} s): p50 {:.2} ms, p99 {:.2} ms; \
+         {count} answered 200, {stored} rows in the inbox, {errors} errors",
+        count as f64 / secs as f64,
+        pct(&lat, 0.50),
+        pct(&lat, 0.99)
+    );
+    bench.finish().await;
+}
+
+/// (d): delivery → cache lag at a steady rate.
+async fn webhook_lag(kind: DbKind) {
+    let secs = env_u64("BENCH_SECS", 20).min(20);
+    let rate = 500u64;
+    let shops: Vec<ShopSeed> = (0..10)
+        .map(|i| ShopSeed::sized(&format!("lag{i}"), 100 + i, 2000))
+        .collect();
+    let bench = start(kind, shops, 0, 1000, true).await;
+    let mut urls = Vec::new();
+    for i in 0..10 {
+        let store = bench.install(&format!("lag{i}")).await;
+        urls.push((format!("lag{i}"), bench.webhook_url(store).await));
+        bench.wait_synced(store).await;
+    }
+    let client = http_client(64);
+    let mut templates = Vec::new();
+    for (shop, _) in &urls {
+        templates.push(order_template(&bench.sim, shop));
+    }
+    let started = Instant::now();
+    let total = rate * secs;
+    let mut handles = Vec::new();
+    for i in 0..total {
+        let due = started + Duration::from_micros(i * 1000 / rate);
+        tokio::time::sleep_until(due.into()).await;
+        let (shop_i, order) = ((i % 10) as usize, 1 + (i / 10) % 2000);
+        let data = templates[shop_i]
+            .replace(
+                "\"innerId\":\"__ID__\"",
+                &format!("\"innerId\":\"{order}\""),
+            )
+            .replace("b3JkZXItb3JkZXJfaWQ9MQ==", &base64_order(order))
+            .replace("\"comment\":\"", &format!("\"comment\":\"{i}-"));
+        let (ct, body) = multipart_body(&data);
+        let req = client
+            .post(&urls[shop_i].1)
+            .header("content-type", ct)
+            .body(body);
+        handles.push(tokio::spawn(async move {
+            req.send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+        }));
+    }
+    let mut ok = 0;
+    for h in handles {
+        ok += (h.await.unwrap() == 200) as u64;
+    }
+    // Wait for the worker to drain, then read received → processed per delivery.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let pending: i64 = with_pool!(&bench.db, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhook_inbox WHERE status = 'pending'")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        });
+        if pending == 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows: Vec<(
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        String,
+    )> = with_pool!(&bench.db, |pool| {
+        sqlx::query_as("SELECT received_at, processed_at, status FROM webhook_inbox")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    let mut lag: Vec<u64> = rows
+        .iter()
+        .filter(|r| r.2 == "processed")
+        .filter_map(|r| {
+            r.1.map(|p| (p - r.0).num_microseconds().unwrap_or(0).max(0) as u64)
+        })
+        .collect();
+    lag.sort_unstable();
+    println!(
+        "(d) {kind:?}: delivery→cache lag at {rate}/s for {secs} s over 10 shops: p50 {:.1} ms, p99 {:.1} ms \
+         ({ok} answered 200, {} processed, {} not processed)",
+        pct(&lag, 0.50),
+        pct(&lag, 0.99),
+        lag.len(),
+        rows.len() - lag.len()
+    );
+    bench.finish().await;
+}
+
+fn base64_order(inner: u64) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("order-order_id={inner}"))
+}
+
+/// (e): install callbacks (validate + persist pending install + redirect).
+async fn install_callbacks(kind: DbKind) {
+    let secs = env_u64("BENCH_SECS", 20);
+    let bench = start(kind, vec![ShopSeed::sized("bench", 5, 10)], 0, 1000, false).await;
+    let client = http_client(64);
+    let state = bench.sim.state();
+    let app_id = bench.registration.app_id.clone();
+    let (count, lat, errors) = load(64, secs, move |_| {
+        let url = state.install("bench", &app_id).unwrap();
+        let req = client.get(url);
+        async move { matches!(req.send().await, Ok(r) if r.status() == 303) }
+    })
+    .await;
+    println!(
+        "(e) {kind:?}: {:.0} install callbacks/s (64 connections, {secs} s): p50 {:.2} ms, p99 {:.2} ms; {count} redirects, {errors} errors",
+        count as f64 / secs as f64,
+        pct(&lat, 0.50),
+        pct(&lat, 0.99)
+    );
+    bench.finish().await;
+}
+
+/// Kill-the-server check: deliveries stream in over 64 connections, the server process is killed
+/// with SIGKILL mid-stream and restarted; every delivery that was answered 200 must be in the
+/// inbox afterwards. Runs the real `server` binary (next to this one) as a child process.
+async fn crash_test(kind: DbKind) -> bool {
+    let server_bin = std::env::current_exe().unwrap().with_file_name("server");
+    assert!(
+        server_bin.exists(),
+        "build it first: cargo build --release -p server --bin server"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let registration = AppRegistration::shopcall_demo(&address);
+    let sim = Simulator::start(SimulatorConfig {
+        apps: vec![registration.clone()],
+        shops: vec![ShopSeed::sized("crash", 9, 20)],
+        rate_limit_per_sec: 0,
+        ..SimulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let test_db = TestDb::create(kind).await.unwrap();
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut key);
+    let env: Vec<(&str, String)> = vec![
+        ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}")),
+        ("LEPTOS_SITE_ROOT", "target/site".into()),
+        ("DATABASE_URL", test_db.url.clone()),
+        ("FRONTEND_URL", address.clone()),
+        ("DEMO_MODE", "false".into()),
+        ("SHOPRENTER_APP_ID", registration.app_id.clone()),
+        ("SHOPRENTER_CLIENT_ID", registration.client_id.clone()),
+        (
+            "SHOPRENTER_CLIENT_SECRET",
+            registration.client_secret.clone(),
+        ),
+        ("SHOPRENTER_TOKEN_URL", sim.token_url_template()),
+        ("SHOPRENTER_API_URL", sim.api_url_template()),
+        ("SHOPRENTER_ADMIN_URL", sim.admin_url_template()),
+        ("SHOPRENTER_RATE_LIMIT_PER_SEC", "1000".into()),
+        ("TOKEN_ENCRYPTION_KEY", hex::encode(key)),
+        (
+            "SESSION_SECRET",
+            "0123456789abcdef0123456789abcdef-crash".into(),
+        ),
+        ("RUST_LOG", "warn".into()),
+    ];
+    let spawn = || {
+        let mut cmd = std::process::Command::new(&server_bin);
+        cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(std::process::Stdio::null());
+        cmd.spawn().expect("server binary starts")
+    };
+    let wait_up = |address: String| async move {
+        for _ in 0..200 {
+            if reqwest::get(format!("{address}/healthz"))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not come up");
+    };
+    let mut child = spawn();
+    wait_up(address.clone()).await;
+    let db = Db::connect(&test_db.url).await.unwrap();
+    let bench = Bench {
+        address: address.clone(),
+        sim,
+        registration,
+        db,
+        test_db: Some(test_db),
+    };
+    let store_id = bench.install("crash").await;
+    let url = bench.webhook_url(store_id).await;
+    let template = order_template(&bench.sim, "crash");
+    let acked = Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
+    let client = http_client(64);
+    let stop = Arc::new(AtomicBool::new(false));
+    let seq = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (client, url, template, acked, stop, seq) = (
+            client.clone(),
+            url.clone(),
+            template.clone(),
+            acked.clone(),
+            stop.clone(),
+            seq.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let i = seq.fetch_add(1, Ordering::Relaxed);
+                let (ct, body) = multipart_body(&delivery(&template, 5_000_000 + i));
+                match client
+                    .post(&url)
+                    .header("content-type", ct)
+                    .body(body)
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == 200 => acked.lock().unwrap().push(5_000_000 + i),
+                    _ => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    child.kill().unwrap(); // SIGKILL: no graceful shutdown
+    let _ = child.wait();
+    let acked_before_kill = acked.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut restarted = spawn();
+    wait_up(address.clone()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    let stored: Vec<String> = with_pool!(&bench.db, |pool| {
+        sqlx::query_scalar("SELECT order_inner_id FROM webhook_inbox WHERE store_id = $1")
+            .bind(store_id)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+    let lost: Vec<&u64> = acked
+        .iter()
+        .filter(|i| !stored.contains(&i.to_string()))
+        .collect();
+    println!(
+        "(crash) {kind:?}: {} deliveries answered 200 ({acked_before_kill} before the SIGKILL), {} in the inbox, {} acknowledged but lost",
+        acked.len(),
+        stored.len(),
+        lost.len()
+    );
+    let _ = restarted.kill();
+    let _ = restarted.wait();
+    bench.finish().await;
+    lost.is_empty()
+}
+
+#[tokio::main]
+async fn main() {
+    let scenario = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    let pg = postgres_available();
+    println!(
+        "machine: {} CPUs, {}; PostgreSQL {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        std::env::consts::ARCH,
+        if pg {
+            "on"
+        } else {
+            "off (set BENCH_POSTGRES_URL)"
+        }
+    );
+    let run = |s: &str| scenario == "all" || scenario == s;
+    if run("a") {
+        full_sync(DbKind::Sqlite, true).await;
+    }
+    if run("b") {
+        for kind in engines() {
+            full_sync(kind, false).await;
+        }
+    }
+    if run("c") {
+        for kind in engines().into_iter().rev() {
+            webhooks_accepted(kind).await;
+        }
+    }
+    if run("d") {
+        for kind in engines().into_iter().rev() {
+            webhook_lag(kind).await;
+        }
+    }
+    if run("e") {
+        for kind in engines() {
+            install_callbacks(kind).await;
+        }
+    }
+    if scenario == "crash" {
+        let mut ok = true;
+        for kind in engines() {
+            ok &= crash_test(kind).await;
+        }
+        if !ok {
+            std::process::exit(1);
+        }
+    }
+}
