@@ -198,6 +198,7 @@ fn router(state: AppState) -> Router {
             move || app::shell(shell_options.clone()),
         )
         .merge(crate::routes::health::router())
+        .merge(crate::routes::assistant::router(state.db.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(
             TraceLayer::new_for_http()

@@ -37,7 +37,7 @@ fn group_thousands(value: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);
@@ -46,7 +46,11 @@ fn group_thousands(value: i64) -> String {
 }
 
 /// Whether a product can be bought now: disabled products are unavailable whatever their stock.
-pub fn availability(active: Option<bool>, orderable: Option<bool>, stock: Option<i64>) -> Availability {
+pub fn availability(
+    active: Option<bool>,
+    orderable: Option<bool>,
+    stock: Option<i64>,
+) -> Availability {
     if active == Some(false) || orderable == Some(false) {
         return Availability::Unavailable;
     }
@@ -73,7 +77,10 @@ pub fn availability_text(availability: Availability) -> Localized {
 /// The status name in both languages. The cache holds the shop's own (Hungarian) name; English
 /// comes from the platform's usual status names, and a custom status keeps its own name in both.
 pub fn status_text(name: Option<&str>) -> Localized {
-    let hu = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Ismeretlen");
+    let hu = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("Ismeretlen");
     let folded = fold(hu);
     let en = STATUS_EN
         .iter()
@@ -142,9 +149,18 @@ mod tests {
 
     #[test]
     fn disabled_products_are_unavailable_whatever_the_stock() {
-        assert_eq!(availability(Some(false), None, Some(5)), Availability::Unavailable);
-        assert_eq!(availability(Some(true), None, Some(5)), Availability::InStock);
-        assert_eq!(availability(Some(true), Some(true), Some(0)), Availability::OutOfStock);
+        assert_eq!(
+            availability(Some(false), None, Some(5)),
+            Availability::Unavailable
+        );
+        assert_eq!(
+            availability(Some(true), None, Some(5)),
+            Availability::InStock
+        );
+        assert_eq!(
+            availability(Some(true), Some(true), Some(0)),
+            Availability::OutOfStock
+        );
         assert_eq!(availability(None, None, None), Availability::Unknown);
     }
 
@@ -153,6 +169,9 @@ mod tests {
         assert_eq!(status_text(Some("Teljesítve")).en, "Completed");
         assert_eq!(status_text(Some("függőben lévő")).en, "Pending");
         let custom = status_text(Some("Gyártás alatt"));
-        assert_eq!((custom.hu.as_str(), custom.en.as_str()), ("Gyártás alatt", "Gyártás alatt"));
+        assert_eq!(
+            (custom.hu.as_str(), custom.en.as_str()),
+            ("Gyártás alatt", "Gyártás alatt")
+        );
     }
 }

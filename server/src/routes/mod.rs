@@ -1,5 +1,6 @@
 //! HTTP routes that are not Leptos pages. Each module has a `router()`; `startup` merges them.
 
+pub mod assistant;
 pub mod auth;
 pub mod csrf;
 pub mod error;
