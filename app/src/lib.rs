@@ -68,6 +68,13 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame() -> impl IntoView {
     AuthCtx::provide();
+    // A marker for tests and styles: the wasm is alive and the page is interactive.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     // Async: the server renders the finished page (no loading flash, no layout jump on hydration,
     // and a sign-in redirect can still set its status).
     view! {

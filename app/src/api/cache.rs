@@ -1,5 +1,5 @@
 //! THIN STORAGE CALLS (issue 7). The engine has no read API yet for the cached products,
-//! customers and orders as the merchant browses them, nor for webhook health; these few read-only queries fill that
+//! customers and orders as the merchant browses them (search + pages, order detail); these few read-only queries fill that
 //! gap until the sync (issue 6) exposes its own. Portable SQL, as `integration::storage` writes it.
 //! Every caller has already checked that the store belongs to the signed-in merchant.
 
@@ -29,31 +29,16 @@ fn like(q: Option<&str>) -> String {
     }
 }
 
-#[derive(FromRow)]
-struct WebhookDb {
-    event: String,
-    is_active: bool,
-    last_received_at: Option<DateTime<Utc>>,
-    total_received: i64,
-}
-
+/// Webhook health from the engine (`integration::webhooks::health`).
 pub async fn webhooks(db: &Db, store_id: Uuid) -> Result<Vec<WebhookInfo>, AppError> {
-    let rows: Vec<WebhookDb> = with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT event, is_active, last_received_at, CAST(total_received AS BIGINT) AS total_received
-             FROM shoprenter_webhooks WHERE store_id = $1 ORDER BY event",
-        )
-        .bind(store_id)
-        .fetch_all(pool)
-        .await
-    })?;
-    Ok(rows
+    Ok(integration::webhooks::health(db, store_id)
+        .await?
         .into_iter()
-        .map(|r| WebhookInfo {
-            event: r.event,
-            active: r.is_active,
-            last_received_at: r.last_received_at.map(|t| t.timestamp()),
-            total_received: r.total_received,
+        .map(|h| WebhookInfo {
+            event: h.event,
+            active: h.is_active && h.callback_registered,
+            last_received_at: h.last_received_at.map(|t| t.timestamp()),
+            total_received: i64::from(h.total_received),
         })
         .collect())
 }

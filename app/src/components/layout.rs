@@ -6,39 +6,32 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
 use leptos_router::hooks::use_location;
 
-use crate::api::auth::{get_me, Me, SetLanguage, SignIn, SignOut, SignUp};
+use crate::api::auth::{get_me, Me, SetLanguage, SignOut};
 use crate::error::AppError;
 use crate::i18n::{use_i18n, Key, Lang};
 
-/// Who is signed in, and the actions that change it (the header refetches after each).
+/// Who is signed in. The sign-in and sign-up actions live in their pages (inside the router's
+/// routes, where a plain form post's error comes back from the URL); they bump `changed` so the
+/// header refetches.
 #[derive(Clone, Copy)]
 pub struct AuthCtx {
     pub me: Resource<Result<Option<Me>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
+    pub changed: RwSignal<u32>,
 }
 
 impl AuthCtx {
     pub fn provide() -> Self {
-        let sign_in = ServerAction::<SignIn>::new();
-        let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
+        let changed = RwSignal::new(0);
         let me = Resource::new(
-            move || {
-                (
-                    sign_in.version().get(),
-                    sign_up.version().get(),
-                    sign_out.version().get(),
-                )
-            },
+            move || (sign_out.version().get(), changed.get()),
             |_| get_me(),
         );
         let ctx = AuthCtx {
             me,
-            sign_in,
-            sign_up,
             sign_out,
+            changed,
         };
         provide_context(ctx);
         ctx
@@ -111,7 +104,7 @@ fn Header() -> impl IntoView {
                                 _ => Either::Right(view! {
                                     <div class="flex items-center gap-2">
                                         <A href="/signin" attr:class="rounded-md px-2 py-1 text-sm font-medium text-slate-700 hover:text-slate-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">{i18n.t(Key::NavSignIn)}</A>
-                                        <A href="/signup" attr:class=format!("{} hidden sm:inline-flex", crate::components::BTN_PRIMARY)>{i18n.t(Key::NavSignUp)}</A>
+                                        <span class="hidden sm:block"><A href="/signup" attr:class=crate::components::BTN_PRIMARY>{i18n.t(Key::NavSignUp)}</A></span>
                                     </div>
                                 }),
                             }

@@ -37,6 +37,18 @@ fn is_email_error(e: FieldError) -> bool {
 fn AuthForm(mode: Mode) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    // A successful answer changes who is signed in: the header looks again.
+    Effect::new(move |_| {
+        let ok = match mode {
+            Mode::SignIn => sign_in.value().get(),
+            Mode::SignUp => sign_up.value().get(),
+        };
+        if let Some(Ok(())) = ok {
+            auth.changed.update(|n| *n += 1);
+        }
+    });
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
 
@@ -53,13 +65,13 @@ fn AuthForm(mode: Mode) -> impl IntoView {
     // The last answer of the server for this form (also filled from the URL after a plain post).
     let server_error = move || -> Option<AppError> {
         match mode {
-            Mode::SignIn => auth.sign_in.value().get().and_then(Result::err),
-            Mode::SignUp => auth.sign_up.value().get().and_then(Result::err),
+            Mode::SignIn => sign_in.value().get().and_then(Result::err),
+            Mode::SignUp => sign_up.value().get().and_then(Result::err),
         }
     };
     let pending = move || match mode {
-        Mode::SignIn => auth.sign_in.pending().get(),
-        Mode::SignUp => auth.sign_up.pending().get(),
+        Mode::SignIn => sign_in.pending().get(),
+        Mode::SignUp => sign_up.pending().get(),
     };
 
     let email_error = Signal::derive(move || {
@@ -104,14 +116,14 @@ fn AuthForm(mode: Mode) -> impl IntoView {
         let next = Some(next()).filter(|n| !n.is_empty());
         match mode {
             Mode::SignIn => {
-                auth.sign_in.dispatch(SignIn {
+                sign_in.dispatch(SignIn {
                     email: address,
                     password: secret,
                     next,
                 });
             }
             Mode::SignUp => {
-                auth.sign_up.dispatch(SignUp {
+                sign_up.dispatch(SignUp {
                     email: address,
                     password: secret,
                     next,
@@ -157,7 +169,7 @@ fn AuthForm(mode: Mode) -> impl IntoView {
                 // A real form: before hydration the browser posts it and the server answers with
                 // a redirect (to `next`, or back here with the error).
                 <form id="auth-form" method="post" action=action_url novalidate on:submit=on_submit class="mt-6 space-y-4">
-                    <input type="hidden" name="next" prop:value=next/>
+                    <input type="hidden" name="next" value=next/>
                     {move || form_error().map(|k| view! { <Alert tone=Tone::Red><span id="form-error">{i18n.t(k)}</span></Alert> })}
                     <Field
                         id="email" name="email" label=Key::Email kind="email" autocomplete="email"

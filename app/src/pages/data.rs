@@ -90,11 +90,10 @@ fn Products() -> impl IntoView {
     view! {
         <DataFrame title=Key::ProductsTitle q>
             <Transition fallback=|| view! { <div class="p-6"><Loading lines=8/></div> }>
-                {move || Suspend::new(async move {
+                {move || { let lang = i18n.get(); Suspend::new(async move {
                     match data.await {
                         Ok(p) if p.items.is_empty() => view! { <div class="p-6"><EmptyState title=Key::NoResults text=Key::NoResultsText/></div> }.into_any(),
                         Ok(p) => {
-                            let lang = i18n.get();
                             view! {
                                 <div class="overflow-x-auto">
                                     <table id="products-table" class="w-full text-sm">
@@ -119,7 +118,7 @@ fn Products() -> impl IntoView {
                         }
                         Err(error) => view! { <div class="p-6"><FriendlyError error/></div> }.into_any(),
                     }
-                })}
+                })}}
             </Transition>
         </DataFrame>
     }
@@ -189,11 +188,10 @@ fn Orders() -> impl IntoView {
     view! {
         <DataFrame title=Key::OrdersTitle q>
             <Transition fallback=|| view! { <div class="p-6"><Loading lines=8/></div> }>
-                {move || Suspend::new(async move {
+                {move || { let lang = i18n.get(); Suspend::new(async move {
                     match data.await {
                         Ok(p) if p.items.is_empty() => view! { <div class="p-6"><EmptyState title=Key::NoResults text=Key::NoResultsText/></div> }.into_any(),
                         Ok(p) => {
-                            let lang = i18n.get();
                             let store = id.get_untracked();
                             view! {
                                 <div class="overflow-x-auto">
@@ -219,7 +217,7 @@ fn Orders() -> impl IntoView {
                         }
                         Err(error) => view! { <div class="p-6"><FriendlyError error/></div> }.into_any(),
                     }
-                })}
+                })}}
             </Transition>
         </DataFrame>
     }

@@ -31,7 +31,7 @@ fn Integrations() -> impl IntoView {
             <section aria-labelledby="platforms-title" class="space-y-4">
                 <h2 id="platforms-title" class="text-lg font-semibold text-slate-900">{i18n.t(Key::PlatformsTitle)}</h2>
                 <div class="grid gap-6 md:grid-cols-3">
-                    <ShopRenterConnect/>
+                    <div class="md:col-span-2 md:row-span-2"><ShopRenterConnect/></div>
                     <ComingSoonCard name="Shopify" tagline=Key::ShopifyTagline initial="S" color="bg-emerald-600"/>
                     <ComingSoonCard name="WooCommerce" tagline=Key::WooTagline initial="W" color="bg-violet-700"/>
                 </div>
@@ -73,7 +73,7 @@ fn ShopRenterConnect() -> impl IntoView {
         }
     };
     view! {
-        <Card id="shoprenter-card" class="md:col-span-1 ring-2 ring-brand-500/40">
+        <Card id="shoprenter-card" class="h-full ring-2 ring-brand-500/40">
             <div class="flex items-center justify-between gap-3">
                 <div class="flex items-center gap-3">
                     <span class="flex h-10 w-10 items-center justify-center rounded-lg bg-brand-500 text-lg font-black text-white" aria-hidden="true">"S"</span>
@@ -82,7 +82,8 @@ fn ShopRenterConnect() -> impl IntoView {
                 <Badge tone=Tone::Green text=Key::Live/>
             </div>
             <p class="mt-2 text-sm text-slate-600">{i18n.t(Key::ShopRenterTagline)}</p>
-            <form id="connect-form" method="post" action=ConnectShoprenter::PATH novalidate on:submit=on_submit class="mt-4 space-y-3">
+            <div class="mt-4 grid gap-6 lg:grid-cols-2">
+            <form id="connect-form" method="post" action=ConnectShoprenter::PATH novalidate on:submit=on_submit class="space-y-3">
                 <Field
                     id="shopname" name="shopname" label=Key::ShopNameLabel placeholder="pelda"
                     suffix=".myshoprenter.hu" help=Some(Key::ShopNameHelp)
@@ -95,7 +96,7 @@ fn ShopRenterConnect() -> impl IntoView {
                     {move || if pending.get() { i18n.t(Key::Connecting)() } else { i18n.t(Key::ConnectButton)() }}
                 </button>
             </form>
-            <div class="mt-4 rounded-lg bg-slate-50 p-4">
+            <div class="rounded-lg bg-slate-50 p-4">
                 <h4 class="text-sm font-semibold text-slate-900">{i18n.t(Key::InstallStepsTitle)}</h4>
                 <ol class="mt-2 list-inside list-decimal space-y-1 text-sm text-slate-700">
                     <li>{i18n.t(Key::InstallStep1)}</li>
@@ -103,6 +104,7 @@ fn ShopRenterConnect() -> impl IntoView {
                     <li>{i18n.t(Key::InstallStep3)}</li>
                     <li>{i18n.t(Key::InstallStep4)}</li>
                 </ol>
+            </div>
             </div>
         </Card>
     }
@@ -126,7 +128,7 @@ fn ComingSoonCard(
                 <Badge tone=Tone::Slate text=Key::ComingSoon/>
             </div>
             <p class="mt-2 text-sm text-slate-600">{i18n.t(tagline)}</p>
-            <button type="button" disabled class="mt-auto w-full cursor-not-allowed rounded-lg border border-dashed border-slate-300 px-4 py-2.5 text-sm font-medium text-slate-500">
+            <button type="button" disabled class="mt-4 w-full cursor-not-allowed rounded-lg border border-dashed border-slate-300 px-4 py-2.5 text-sm font-medium text-slate-500">
                 {i18n.t(Key::ComingSoon)}
             </button>
         </Card>

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::stores::{
-    get_store, get_sync_status, Attention, DisconnectStore, GetSyncStatus, ProgressState,
+    get_store, get_sync_status, Attention, DisconnectStore, GetStore, GetSyncStatus, ProgressState,
     Resource as SyncResource, StoreDetail, StoreState, SyncNow, SyncView, WebhookInfo,
 };
 use crate::components::{
@@ -63,21 +63,26 @@ pub fn StorePage() -> impl IntoView {
 fn StoreOverview() -> impl IntoView {
     let id = use_store_id();
     let disconnect = ServerAction::<DisconnectStore>::new();
+    // Bumped when a sync finishes: the webhooks card looks again (registration runs meanwhile).
+    provide_context(StoreRefresh(RwSignal::new(0u32)));
     let detail = Resource::new(
         move || (id.get(), disconnect.version().get()),
         |(id, _)| get_store(id),
     );
     view! {
-        <Suspense fallback=|| view! { <Loading lines=6/> }>
+        <Transition fallback=|| view! { <Loading lines=6/> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <StoreBody detail=d disconnect/> }.into_any(),
                     Err(error) => view! { <FriendlyError error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
+
+#[derive(Clone, Copy)]
+struct StoreRefresh(RwSignal<u32>);
 
 fn when(lang: Lang, at: Option<i64>) -> String {
     match at {
@@ -102,7 +107,13 @@ fn StoreBody(detail: StoreDetail, disconnect: ServerAction<DisconnectStore>) -> 
     };
     let token_expires = detail.token_expires_at;
     let connected_at = s.connected_at;
-    let (id1, id2, id3, id4) = (s.id.clone(), s.id.clone(), s.id.clone(), s.id.clone());
+    let (id1, id2, id3, id4, id5) = (
+        s.id.clone(),
+        s.id.clone(),
+        s.id.clone(),
+        s.id.clone(),
+        s.id.clone(),
+    );
     view! {
         <div class="space-y-6">
             <StoreTabs id=id1 shopname=Some(s.shopname.clone())/>
@@ -161,12 +172,34 @@ fn StoreBody(detail: StoreDetail, disconnect: ServerAction<DisconnectStore>) -> 
                 </Card>
                 <Card id="webhooks-card">
                     <h2 class="text-base font-semibold text-slate-900">{i18n.t(Key::WebhooksTitle)}</h2>
-                    <Webhooks hooks=detail.webhooks.clone()/>
+                    <LiveWebhooks id=id5 initial=detail.webhooks.clone()/>
                 </Card>
             </div>
             <crate::pages::keys::ApiKeys id=id4 active/>
         </div>
     }
+}
+
+/// The webhooks table, fetched again (in the browser only) after a sync finishes.
+#[component]
+fn LiveWebhooks(id: String, initial: Vec<WebhookInfo>) -> impl IntoView {
+    let refresh = use_context::<StoreRefresh>().map(|StoreRefresh(r)| r);
+    let hooks = RwSignal::new(initial);
+    let fetch = ServerAction::<GetStore>::new();
+    let id = StoredValue::new(id);
+    Effect::new(move |prev: Option<u32>| {
+        let n = refresh.map(|r| r.get()).unwrap_or(0);
+        if prev.is_some_and(|p| p != n) {
+            fetch.dispatch(GetStore { id: id.get_value() });
+        }
+        n
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(detail)) = fetch.value().get() {
+            hooks.set(detail.webhooks);
+        }
+    });
+    move || view! { <Webhooks hooks=hooks.get()/> }
 }
 
 #[component]
@@ -236,9 +269,17 @@ fn SyncPanel(id: String, active: bool) -> impl IntoView {
     let poll = ServerAction::<GetSyncStatus>::new();
     let sync_now = ServerAction::<SyncNow>::new();
     let latest = RwSignal::new(None::<SyncView>);
+    let refresh = use_context::<StoreRefresh>();
     Effect::new(move |_| {
         if let Some(Ok(view)) = poll.value().get() {
+            let was_running = latest.get_untracked().map(|v| v.running).unwrap_or(false);
+            let finished = was_running && !view.running;
             latest.set(Some(view));
+            if finished {
+                if let Some(StoreRefresh(r)) = refresh {
+                    r.update(|n| *n += 1);
+                }
+            }
         }
     });
     let id_for_poll = StoredValue::new(id.clone());
@@ -254,11 +295,8 @@ fn SyncPanel(id: String, active: bool) -> impl IntoView {
     {
         let handle = set_interval_with_handle(
             move || {
-                let running = latest
-                    .get_untracked()
-                    .or_else(|| first.get_untracked().and_then(Result::ok))
-                    .map(|v| v.running)
-                    .unwrap_or(true);
+                // Until the first poll answers, assume a sync may be running.
+                let running = latest.get_untracked().map(|v| v.running).unwrap_or(true);
                 if running && !poll.pending().get_untracked() {
                     poll.dispatch(GetSyncStatus {
                         id: id_for_poll.get_value(),
