@@ -124,6 +124,7 @@ test("phone width: integrations page fits", async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   await page.goto("/signup");
+  await hydrated(page);
   await page.locator("#email").fill(`phone-${Date.now()}@example.hu`);
   await page.locator("#password").fill("jelszo-12345");
   await page.locator("#auth-submit").click();
