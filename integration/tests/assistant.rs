@@ -43,16 +43,34 @@ async fn two_shops(db: &Db) -> (Uuid, Uuid) {
         db,
         alfa,
         &[
-            product_json("p-1", "Kávé szemes 1 kg", "KAV-001", 12990.0, 7, "Frissen pörkölt arabica"),
-            product_json("p-2", "Őrölt kávé 250 g", "KAV-002", 2490.0, 0, "Espresso őrlés"),
+            product_json(
+                "p-1",
+                "Kávé szemes 1 kg",
+                "KAV-001",
+                12990.0,
+                7,
+                "Frissen pörkölt arabica",
+            ),
+            product_json(
+                "p-2",
+                "Őrölt kávé 250 g",
+                "KAV-002",
+                2490.0,
+                0,
+                "Espresso őrlés",
+            ),
             product_json("p-3", "Teáskanna", "TEA-010", 5990.0, 3, "Üveg, 1 liter"),
         ],
     )
     .await
     .unwrap();
-    seed_products(db, beta, &[product_json("b-1", "Kávé titok", "BETA-1", 1.0, 1, "")])
-        .await
-        .unwrap();
+    seed_products(
+        db,
+        beta,
+        &[product_json("b-1", "Kávé titok", "BETA-1", 1.0, 1, "")],
+    )
+    .await
+    .unwrap();
     seed_statuses(db, alfa, STATUSES).await.unwrap();
     let anna = order_json(
         "o-1",
@@ -74,7 +92,9 @@ async fn two_shops(db: &Db) -> (Uuid, Uuid) {
         &[("Kávé titok", "BETA-1", 1, 1.0)],
     );
     seed_orders(db, beta, &[bela], &[]).await.unwrap();
-    seed_customer(db, alfa, "c-1", ("Anna", "Kiss"), "06201234567").await.unwrap();
+    seed_customer(db, alfa, "c-1", ("Anna", "Kiss"), "06201234567")
+        .await
+        .unwrap();
     (alfa, beta)
 }
 
@@ -100,11 +120,21 @@ async fn search_ignores_accents_and_ranks_names_first() {
         let (alfa, _) = two_shops(&db).await;
         let (_, scope) = scope(&db, alfa).await;
         let assistant = Assistant::new(db.clone());
-        let found = assistant.search_products(&scope, &search("kave")).await.unwrap();
-        let names: Vec<_> = found.products.iter().filter_map(|p| p.name.as_deref()).collect();
+        let found = assistant
+            .search_products(&scope, &search("kave"))
+            .await
+            .unwrap();
+        let names: Vec<_> = found
+            .products
+            .iter()
+            .filter_map(|p| p.name.as_deref())
+            .collect();
         assert_eq!(names.len(), 2, "{names:?}");
         assert!(names.iter().all(|n| n.contains("ávé")), "{names:?}");
-        let orolt = assistant.search_products(&scope, &search("orolt kave")).await.unwrap();
+        let orolt = assistant
+            .search_products(&scope, &search("orolt kave"))
+            .await
+            .unwrap();
         assert_eq!(orolt.products[0].name.as_deref(), Some("Őrölt kávé 250 g"));
         assert!(found.freshness.store_last_sync_at.is_some());
         assert!(found.freshness.record_updated_at.is_some());
@@ -144,9 +174,18 @@ async fn a_key_sees_only_its_own_store() {
         let (_, a) = scope(&db, alfa).await;
         let (_, b) = scope(&db, beta).await;
         let assistant = Assistant::new(db.clone());
-        let from_a = assistant.search_products(&a, &search("titok")).await.unwrap();
-        assert!(from_a.products.is_empty(), "beta's product leaked into alfa");
-        let from_b = assistant.search_products(&b, &search("kave")).await.unwrap();
+        let from_a = assistant
+            .search_products(&a, &search("titok"))
+            .await
+            .unwrap();
+        assert!(
+            from_a.products.is_empty(),
+            "beta's product leaked into alfa"
+        );
+        let from_b = assistant
+            .search_products(&b, &search("kave"))
+            .await
+            .unwrap();
         assert_eq!(from_b.products.len(), 1);
         assert_eq!(from_b.products[0].sku.as_deref(), Some("BETA-1"));
         // Anna's contact does not open beta's order 1001.
@@ -159,7 +198,14 @@ async fn a_key_sees_only_its_own_store() {
             assistant.order_status(&b, &claim).await,
             Err(AssistantError::OrderNotFound)
         ));
-        assert_eq!(assistant.order_status(&a, &claim).await.unwrap().order_number, "1001");
+        assert_eq!(
+            assistant
+                .order_status(&a, &claim)
+                .await
+                .unwrap()
+                .order_number,
+            "1001"
+        );
     })
     .await;
 }
@@ -175,7 +221,12 @@ async fn order_status_needs_the_phone_or_email_on_the_order() {
             phone: phone.map(Into::into),
             email: email.map(Into::into),
         };
-        for phone in ["+36 20 123 4567", "06201234567", "+36201234567", "06-20-123-4567"] {
+        for phone in [
+            "+36 20 123 4567",
+            "06201234567",
+            "+36201234567",
+            "06-20-123-4567",
+        ] {
             let order = assistant
                 .order_status(&scope, &ask("1001", Some(phone), None))
                 .await
@@ -192,7 +243,14 @@ async fn order_status_needs_the_phone_or_email_on_the_order() {
             .order_status(&scope, &ask("#1001", None, Some("ANNA@example.hu")))
             .await
             .unwrap();
-        assert_eq!(by_email.items[0].unit_price_gross.as_ref().unwrap().formatted, "12 990 Ft");
+        assert_eq!(
+            by_email.items[0]
+                .unit_price_gross
+                .as_ref()
+                .unwrap()
+                .formatted,
+            "12 990 Ft"
+        );
 
         let wrong_phone = assistant
             .order_status(&scope, &ask("1001", Some("+36 30 000 0000"), None))
@@ -205,7 +263,9 @@ async fn order_status_needs_the_phone_or_email_on_the_order() {
         assert!(matches!(wrong_phone, AssistantError::OrderNotFound));
         assert_eq!(wrong_phone.to_string(), no_such_order.to_string());
         assert!(matches!(
-            assistant.order_status(&scope, &ask("1001", None, None)).await,
+            assistant
+                .order_status(&scope, &ask("1001", None, None))
+                .await,
             Err(AssistantError::BadInput(_))
         ));
     })
@@ -219,7 +279,12 @@ async fn customer_lookup_by_any_phone_notation() {
         let (_, scope) = scope(&db, alfa).await;
         let assistant = Assistant::new(db.clone());
         let found = assistant
-            .customer_by_phone(&scope, &CustomerLookupRequest { phone: "+36 20 123 4567".into() })
+            .customer_by_phone(
+                &scope,
+                &CustomerLookupRequest {
+                    phone: "+36 20 123 4567".into(),
+                },
+            )
             .await
             .unwrap();
         assert_eq!(found.name.as_deref(), Some("Anna Kiss"));
@@ -227,7 +292,12 @@ async fn customer_lookup_by_any_phone_notation() {
         assert_eq!(found.recent_orders.len(), 1);
         assert_eq!(found.recent_orders[0].order_number, "1001");
         let unknown = assistant
-            .customer_by_phone(&scope, &CustomerLookupRequest { phone: "06 70 555 1234".into() })
+            .customer_by_phone(
+                &scope,
+                &CustomerLookupRequest {
+                    phone: "06 70 555 1234".into(),
+                },
+            )
             .await;
         assert!(matches!(unknown, Err(AssistantError::CustomerNotFound)));
     })
@@ -245,14 +315,20 @@ async fn revoked_unknown_and_disconnected_keys_are_refused() {
         let listed = keys::list(&db, alfa).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert!(listed[0].last_used_at.is_some(), "use is recorded");
-        assert!(!keys::revoke(&db, beta, created.info.id).await.unwrap(), "other store cannot revoke");
+        assert!(
+            !keys::revoke(&db, beta, created.info.id).await.unwrap(),
+            "other store cannot revoke"
+        );
         assert!(keys::revoke(&db, alfa, created.info.id).await.unwrap());
         assert!(matches!(
             assistant.authenticate(&created.key).await,
             Err(AssistantError::Unauthorized)
         ));
         let forged = SecretString::from(format!("{}x", created.key.expose_secret()));
-        assert!(matches!(assistant.authenticate(&forged).await, Err(AssistantError::Unauthorized)));
+        assert!(matches!(
+            assistant.authenticate(&forged).await,
+            Err(AssistantError::Unauthorized)
+        ));
 
         let beta_key = keys::create(&db, beta, "", None).await.unwrap();
         deactivate_store(&db, beta).await.unwrap();
@@ -272,13 +348,28 @@ async fn resynced_products_stay_searchable_under_their_new_name() {
         seed_products(
             &db,
             alfa,
-            &[product_json("p-3", "Kotyogó kanna", "TEA-010", 5990.0, 3, "")],
+            &[product_json(
+                "p-3",
+                "Kotyogó kanna",
+                "TEA-010",
+                5990.0,
+                3,
+                "",
+            )],
         )
         .await
         .unwrap();
         let assistant = Assistant::new(db.clone());
-        assert!(assistant.search_products(&scope, &search("teaskanna")).await.unwrap().products.is_empty());
-        let found = assistant.search_products(&scope, &search("kotyogo")).await.unwrap();
+        assert!(assistant
+            .search_products(&scope, &search("teaskanna"))
+            .await
+            .unwrap()
+            .products
+            .is_empty());
+        let found = assistant
+            .search_products(&scope, &search("kotyogo"))
+            .await
+            .unwrap();
         assert_eq!(found.products.len(), 1);
     })
     .await;

@@ -118,7 +118,8 @@ pub async fn create(
         last_used_at: None,
         revoked_at: None,
     };
-    with_pool!(db, |pool| sqlx::query(
+    with_pool!(db, |pool| {
+        sqlx::query(
         "INSERT INTO assistant_api_keys (id, store_id, label, key_prefix, key_hash, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )
@@ -131,7 +132,8 @@ pub async fn create(
     .bind(info.created_at)
     .execute(pool)
     .await
-    .map(|_| ()))?;
+    .map(|_| ())
+    })?;
     Ok(CreatedApiKey {
         info,
         key: SecretString::from(key),
@@ -151,7 +153,11 @@ pub async fn list(db: &Db, store_id: Uuid) -> std::result::Result<Vec<ApiKeyInfo
 }
 
 /// Revokes a key of this store; false when there is no such live key.
-pub async fn revoke(db: &Db, store_id: Uuid, key_id: Uuid) -> std::result::Result<bool, StorageError> {
+pub async fn revoke(
+    db: &Db,
+    store_id: Uuid,
+    key_id: Uuid,
+) -> std::result::Result<bool, StorageError> {
     let done = with_pool!(db, |pool| sqlx::query(
         "UPDATE assistant_api_keys SET revoked_at = $1
          WHERE id = $2 AND store_id = $3 AND revoked_at IS NULL"
@@ -185,14 +191,16 @@ pub async fn authenticate(
     if !presented.starts_with(KEY_PREFIX) || presented.len() > 128 {
         return Ok(None);
     }
-    let row = with_pool!(db, |pool| sqlx::query_as::<_, AuthRow>(
+    let row = with_pool!(db, |pool| {
+        sqlx::query_as::<_, AuthRow>(
         "SELECT k.id, k.store_id, k.revoked_at, k.last_used_at, s.shopname, s.is_active, s.last_sync_at
          FROM assistant_api_keys k JOIN stores s ON s.id = k.store_id
          WHERE k.key_hash = $1"
     )
     .bind(hash_key(presented))
     .fetch_optional(pool)
-    .await)?;
+    .await
+    })?;
     let Some(row) = row.filter(|r| r.revoked_at.is_none()) else {
         return Ok(None);
     };
@@ -240,7 +248,11 @@ impl Engine {
     }
 
     /// The store's keys, newest first, revoked ones included.
-    pub async fn list_assistant_keys(&self, user: &User, store_id: Uuid) -> Result<Vec<ApiKeyInfo>> {
+    pub async fn list_assistant_keys(
+        &self,
+        user: &User,
+        store_id: Uuid,
+    ) -> Result<Vec<ApiKeyInfo>> {
         let store = self.store_of(user, store_id).await?;
         Ok(list(self.db(), store.id).await?)
     }
@@ -278,6 +290,9 @@ mod tests {
     fn labels_are_trimmed_bounded_and_never_empty() {
         assert_eq!(clean_label("  phone bot \n"), "phone bot");
         assert_eq!(clean_label(""), "API key");
-        assert_eq!(clean_label(&"x".repeat(500)).chars().count(), MAX_LABEL_CHARS);
+        assert_eq!(
+            clean_label(&"x".repeat(500)).chars().count(),
+            MAX_LABEL_CHARS
+        );
     }
 }

@@ -85,7 +85,10 @@ impl Assistant {
         let rows = products::search(&self.db, scope.store_id, &search).await?;
         let record_updated_at = rows.iter().map(|r| r.updated_at()).max();
         Ok(ProductSearchResponse {
-            products: rows.into_iter().map(products::ProductRow::into_hit).collect(),
+            products: rows
+                .into_iter()
+                .map(products::ProductRow::into_hit)
+                .collect(),
             freshness: Freshness {
                 store_last_sync_at: scope.last_sync_at,
                 record_updated_at,

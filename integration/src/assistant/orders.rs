@@ -30,12 +30,20 @@ impl OrderClaim {
     pub(crate) fn parse(request: &OrderStatusRequest) -> Result<Self, AssistantError> {
         let number = request.order_number.trim().trim_start_matches('#').trim();
         if number.is_empty() || number.chars().count() > MAX_ORDER_NUMBER_CHARS {
-            return Err(AssistantError::BadInput("order_number is missing or too long"));
+            return Err(AssistantError::BadInput(
+                "order_number is missing or too long",
+            ));
         }
         let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-        let phone = match request.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        let phone = match request
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             Some(p) => Some(
-                normalize_phone(p).ok_or(AssistantError::BadInput("phone is not a phone number"))?,
+                normalize_phone(p)
+                    .ok_or(AssistantError::BadInput("phone is not a phone number"))?,
             ),
             None => None,
         };
@@ -49,7 +57,11 @@ impl OrderClaim {
                 "give the phone number or e-mail address on the order",
             ));
         }
-        let digits = if digits.is_empty() { number.to_owned() } else { digits };
+        let digits = if digits.is_empty() {
+            number.to_owned()
+        } else {
+            digits
+        };
         Ok(Self {
             numbers: [number.to_owned(), digits],
             phone,
@@ -116,9 +128,7 @@ impl OrderRow {
             order_number: self.order_number(),
             status: status_text(self.status_name.as_deref()),
             ordered_at: self.ordered_at,
-            total_gross: self
-                .total_gross
-                .map(|t| money(t, self.currency.as_deref())),
+            total_gross: self.total_gross.map(|t| money(t, self.currency.as_deref())),
         }
     }
 
@@ -259,7 +269,11 @@ pub(crate) async fn recent_orders_by_phone(
 mod tests {
     use super::*;
 
-    fn claim(number: &str, phone: Option<&str>, email: Option<&str>) -> Result<OrderClaim, AssistantError> {
+    fn claim(
+        number: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<OrderClaim, AssistantError> {
         OrderClaim::parse(&OrderStatusRequest {
             order_number: number.into(),
             phone: phone.map(Into::into),

@@ -67,14 +67,31 @@ mod tests {
 
     #[test]
     fn budapest_and_foreign_numbers_keep_their_length() {
-        assert_eq!(normalize_phone("06 1 234 5678").as_deref(), Some("+3612345678"));
-        assert_eq!(normalize_phone("+43 660 1234567").as_deref(), Some("+436601234567"));
-        assert_eq!(normalize_phone("0049 30 123456").as_deref(), Some("+4930123456"));
+        assert_eq!(
+            normalize_phone("06 1 234 5678").as_deref(),
+            Some("+3612345678")
+        );
+        assert_eq!(
+            normalize_phone("+43 660 1234567").as_deref(),
+            Some("+436601234567")
+        );
+        assert_eq!(
+            normalize_phone("0049 30 123456").as_deref(),
+            Some("+4930123456")
+        );
     }
 
     #[test]
     fn things_that_are_not_phone_numbers_are_refused() {
-        for input in ["", "   ", "abc", "12", "+36 20 123 4567 ext 5", "06201234567'; --", "+0123456789"] {
+        for input in [
+            "",
+            "   ",
+            "abc",
+            "12",
+            "+36 20 123 4567 ext 5",
+            "06201234567'; --",
+            "+0123456789",
+        ] {
             assert_eq!(normalize_phone(input), None, "{input}");
         }
     }

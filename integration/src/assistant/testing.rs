@@ -44,17 +44,26 @@ pub async fn seed_store(
 
 /// Marks a store disconnected (as uninstall does).
 pub async fn deactivate_store(db: &Db, store_id: Uuid) -> Result<(), StorageError> {
-    with_pool!(db, |pool| sqlx::query("UPDATE stores SET is_active = $1 WHERE id = $2")
-        .bind(false)
-        .bind(store_id)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+    with_pool!(db, |pool| sqlx::query(
+        "UPDATE stores SET is_active = $1 WHERE id = $2"
+    )
+    .bind(false)
+    .bind(store_id)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
     Ok(())
 }
 
 /// A product as `productExtend` returns it (prices as strings, names in descriptions).
-pub fn product_json(id: &str, name: &str, sku: &str, gross: f64, stock: i64, description: &str) -> Value {
+pub fn product_json(
+    id: &str,
+    name: &str,
+    sku: &str,
+    gross: f64,
+    stock: i64,
+    description: &str,
+) -> Value {
     json!({
         "id": id,
         "innerId": id.trim_start_matches(|c: char| !c.is_ascii_digit()),
@@ -120,25 +129,56 @@ fn parse<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, StorageError> {
         .map_err(|e| StorageError::Sqlx(sqlx::Error::Decode(Box::new(e))))
 }
 
-pub async fn seed_products(db: &Db, store_id: Uuid, products: &[Value]) -> Result<(), StorageError> {
+pub async fn seed_products(
+    db: &Db,
+    store_id: Uuid,
+    products: &[Value],
+) -> Result<(), StorageError> {
     let now = Utc::now();
     let mut page = Vec::with_capacity(products.len());
     for p in products {
         let product: Product = parse(p)?;
         page.extend(rows::product_row(store_id, &product, now));
     }
-    commit_page(db, store_id, Resource::Products, page, Vec::new(), None, now).await
+    commit_page(
+        db,
+        store_id,
+        Resource::Products,
+        page,
+        Vec::new(),
+        None,
+        now,
+    )
+    .await
 }
 
 /// Order statuses as `(id, Hungarian name)`.
-pub async fn seed_statuses(db: &Db, store_id: Uuid, statuses: &[(&str, &str)]) -> Result<(), StorageError> {
+pub async fn seed_statuses(
+    db: &Db,
+    store_id: Uuid,
+    statuses: &[(&str, &str)],
+) -> Result<(), StorageError> {
     let now = Utc::now();
     let mut page = Vec::new();
     for (id, name) in statuses {
         let status: OrderStatus = parse(&json!({ "id": id }))?;
-        page.extend(rows::status_row(store_id, &status, Some((*name).to_owned()), now));
+        page.extend(rows::status_row(
+            store_id,
+            &status,
+            Some((*name).to_owned()),
+            now,
+        ));
     }
-    commit_page(db, store_id, Resource::OrderStatuses, page, Vec::new(), None, now).await
+    commit_page(
+        db,
+        store_id,
+        Resource::OrderStatuses,
+        page,
+        Vec::new(),
+        None,
+        now,
+    )
+    .await
 }
 
 /// Orders with their items; `status_names` maps status ids to names (the sync's lookup).
@@ -191,6 +231,17 @@ pub async fn seed_customer(
         "email": format!("{id}@example.test"), "telephone": phone,
         "dateUpdated": "2024-04-01T08:00:00"
     }))?;
-    let page = rows::customer_row(store_id, &customer, now).into_iter().collect();
-    commit_page(db, store_id, Resource::Customers, page, Vec::new(), None, now).await
+    let page = rows::customer_row(store_id, &customer, now)
+        .into_iter()
+        .collect();
+    commit_page(
+        db,
+        store_id,
+        Resource::Customers,
+        page,
+        Vec::new(),
+        None,
+        now,
+    )
+    .await
 }
