@@ -85,7 +85,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/signin") view=pages::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=pages::SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/integrations") view=pages::IntegrationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/stores/:id/overview") view=pages::StorePage ssr=SsrMode::Async/>
+                    <Route path=path!("/stores/:id") view=pages::StorePage ssr=SsrMode::Async/>
                     <Route path=path!("/stores/:id/products") view=pages::ProductsPage ssr=SsrMode::Async/>
                     <Route path=path!("/stores/:id/customers") view=pages::CustomersPage ssr=SsrMode::Async/>
                     <Route path=path!("/stores/:id/orders") view=pages::OrdersPage ssr=SsrMode::Async/>

@@ -1,12 +1,12 @@
 import { test, expect, Page } from "@playwright/test";
 import * as path from "path";
+import { SHOT_DIR } from "./shots";
 
 // The whole demo journey of issue 7, against a server in demo mode (built-in simulator):
 // sign up → connect the demo shop through the simulator's install page → watch the initial
 // sync reach 100% → search a product → a new order arrives by webhook → switch language →
-// disconnect. Every step leaves a screenshot in end2end/screenshots/.
+// disconnect. Every step leaves a screenshot (see shots.ts for where).
 
-const SHOT_DIR = path.join(__dirname, "..", "screenshots");
 const DEMO_SHOP = "demo-shop";
 
 async function shot(page: Page, name: string) {
@@ -55,12 +55,9 @@ test("merchant demo journey", async ({ page, request }) => {
   await shot(page, "04-simulator-install");
   await page.locator("#sim-install").click();
 
-  // 4. Back on our side: the store page, the initial sync running live.
-  await page.waitForURL(/\/stores\/[0-9a-f-]{36}/);
+  // 4. Back on our side: the EntryPoint lands on the store page, the initial sync running live.
+  await page.waitForURL(/\/stores\/[0-9a-f-]{36}$/);
   const storeId = page.url().match(/\/stores\/([0-9a-f-]{36})/)![1];
-  if (!/\/overview$/.test(new URL(page.url()).pathname)) {
-    await page.goto(`/stores/${storeId}/overview`);
-  }
   await hydrated(page);
   await expect(page.locator("#store-title")).toContainText(`${DEMO_SHOP}.myshoprenter.hu`);
   await expect(page.locator("#sync-progress")).toBeVisible();
@@ -110,7 +107,7 @@ test("merchant demo journey", async ({ page, request }) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Rendelések");
 
   // 8. Disconnect, with confirmation.
-  await page.goto(`/stores/${storeId}/overview`);
+  await page.goto(`/stores/${storeId}`);
   await hydrated(page);
   await page.locator("#disconnect").click();
   await expect(page.locator("#disconnect-confirm")).toBeVisible();

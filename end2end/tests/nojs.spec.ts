@@ -1,5 +1,6 @@
 import { test, expect } from "@playwright/test";
 import * as path from "path";
+import { SHOT_DIR } from "./shots";
 
 // Sign-up and sign-in are plain forms: they work before (or without) the wasm.
 test.use({ javaScriptEnabled: false });
@@ -28,7 +29,7 @@ test("sign up, sign out and sign in without JavaScript", async ({ page }) => {
   await page.locator("#password").fill("rossz-jelszo");
   await page.locator("#auth-submit").click();
   await expect(page.locator("#form-error")).toHaveText("Hibás e-mail cím vagy jelszó.");
-  await page.screenshot({ path: path.join(__dirname, "..", "screenshots", "00-signin-nojs-error.png") });
+  await page.screenshot({ path: path.join(SHOT_DIR, "00-signin-nojs-error.png") });
 
   await page.locator("#email").fill(email);
   await page.locator("#password").fill("jelszo-12345");

@@ -188,6 +188,7 @@ fn log_startup(settings: &Settings, addr: std::net::SocketAddr) {
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let page_state = state.clone();
+    let fallback_state = state.clone();
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
@@ -199,7 +200,11 @@ fn router(state: AppState) -> Router {
         )
         .merge(crate::routes::health::router())
         .merge(crate::routes::assistant::router(state.db.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        // The 404 page renders the app too: its header asks who is signed in.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.server_context()),
+            app::shell,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &HttpRequest<Body>| {

@@ -218,6 +218,12 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn FriendlyError(#[prop(optional)] error: Option<AppError>) -> impl IntoView {
     let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if error == Some(AppError::NotFound) {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
     view! {
         <div role="alert" class="mx-auto max-w-lg rounded-xl border border-red-200 bg-white p-6 text-center shadow-sm">
             <p class="text-lg font-semibold text-slate-900">{i18n.t(Key::ErrFriendly)}</p>

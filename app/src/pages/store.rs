@@ -18,10 +18,9 @@ use crate::components::{
 use crate::i18n::{format_datetime, format_int, use_i18n, Key, Lang};
 use crate::pages::integrations::state_badge;
 
-/// The store page. `/stores/{id}` itself is still the install flow's placeholder route in
-/// `server/` (axum refuses two handlers for one path); once that goes, this becomes `/stores/{id}`.
+/// The store page; the install flow's EntryPoint lands here too.
 pub fn overview_path(id: &str) -> String {
-    format!("/stores/{id}/overview")
+    format!("/stores/{id}")
 }
 
 pub fn use_store_id() -> Memo<String> {

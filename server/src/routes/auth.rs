@@ -70,30 +70,19 @@ pub struct Credentials {
     next: Option<String>,
 }
 
-async fn form_page(
-    state: &AppState,
-    session: &Session,
-    form: AuthForm,
-    next: Option<&str>,
-) -> Response {
-    let shop = pending_install_shop(state, session).await;
-    pages::auth_form(form, &safe_next(next), None, shop.as_deref()).into_response()
+/// The sign-in and sign-up pages are the Leptos ones (`app/src/pages/auth.rs`); these paths keep
+/// only the no-JavaScript form posts, so a GET is sent on to the page with its `next`.
+async fn sign_in_page(Query(q): Query<NextQuery>) -> Response {
+    to_page("/signin", q.next.as_deref())
 }
 
-async fn sign_in_page(
-    State(state): State<AppState>,
-    session: Session,
-    Query(q): Query<NextQuery>,
-) -> Response {
-    form_page(&state, &session, AuthForm::SignIn, q.next.as_deref()).await
+async fn sign_up_page(Query(q): Query<NextQuery>) -> Response {
+    to_page("/signup", q.next.as_deref())
 }
 
-async fn sign_up_page(
-    State(state): State<AppState>,
-    session: Session,
-    Query(q): Query<NextQuery>,
-) -> Response {
-    form_page(&state, &session, AuthForm::SignUp, q.next.as_deref()).await
+fn to_page(page: &str, next: Option<&str>) -> Response {
+    let next = url::form_urlencoded::byte_serialize(safe_next(next).as_bytes()).collect::<String>();
+    Redirect::to(&format!("{page}?next={next}")).into_response()
 }
 
 /// Re-renders the form for a refusal the merchant can fix; anything else is an [`AppError`].

@@ -26,7 +26,6 @@ pub fn router() -> Router<AppState> {
         .route(ENTRY_PATH, get(entry))
         .route(CONTINUE_PATH, get(continue_install))
         .route(UNINSTALL_PATH, get(uninstall))
-        .route("/stores/{id}", get(store_page))
         .route("/stores/{id}/disconnect", post(disconnect))
 }
 
@@ -36,7 +35,7 @@ fn store_path(id: Uuid) -> String {
 
 fn sign_in_redirect(next: &str) -> Response {
     let next = url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>();
-    Redirect::to(&format!("/auth/signin?next={next}")).into_response()
+    Redirect::to(&format!("/signin?next={next}")).into_response()
 }
 
 /// RedirectUri: verify, store the pending install, send the browser to the validated `app_url`.
@@ -110,27 +109,6 @@ async fn uninstall(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
         | UninstallOutcome::Replayed => "ok",
     };
     Ok((StatusCode::OK, text).into_response())
-}
-
-/// Placeholder store page (the Leptos store page replaces it).
-async fn store_page(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let id = Uuid::parse_str(&id).map_err(|_| Error::StoreNotFound)?;
-    let Some(user) = state.engine.accounts().current_user(&session).await? else {
-        return Ok(sign_in_redirect(&store_path(id)));
-    };
-    let store = state.engine.store_of(&user, id).await?;
-    Ok(pages::store(&pages::StoreView {
-        id: store.id.to_string(),
-        shopname: &store.shopname,
-        active: store.is_active,
-        needs_attention: store.needs_attention.as_deref(),
-        email: &user.email,
-    })
-    .into_response())
 }
 
 /// The merchant disconnects a store from our side.

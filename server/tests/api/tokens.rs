@@ -155,7 +155,7 @@ async fn a_failed_acquisition_marks_the_store_needs_attention() {
             .text()
             .await
             .unwrap();
-        assert!(page.contains("Needs attention"));
+        assert!(page.contains("Figyelmet igényel"), "needs-attention badge");
         app.engine.tokens().get(store_id).await.unwrap();
         let store = integration::storage::stores::find(&app.db, store_id)
             .await
