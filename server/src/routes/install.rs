@@ -12,7 +12,6 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::error::Result;
-use super::pages;
 use crate::config::{CALLBACK_PATH, ENTRY_PATH, UNINSTALL_PATH};
 use crate::startup::AppState;
 
