@@ -67,6 +67,21 @@ pub struct UrlTemplates {
     pub admin: String,
 }
 
+/// Background work: sync cadence and job workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackgroundSettings {
+    /// Seconds between incremental syncs of a store (`updatedAfter` polling; reference §5: the
+    /// platform has no product or customer webhooks).
+    pub incremental_interval_secs: u64,
+    /// Seconds between full reconciliations (deletions and drift).
+    pub reconcile_interval_secs: u64,
+    pub job_workers: u64,
+    /// False for a receive-only instance (accepts webhooks, runs no workers).
+    pub run_workers: bool,
+    /// Also register the `abandoned_cart` webhook (the shop must have it enabled).
+    pub abandoned_cart_webhook: bool,
+}
+
 #[derive(Debug)]
 pub struct Settings {
     pub site_addr: SocketAddr,
@@ -82,6 +97,7 @@ pub struct Settings {
     pub hmac_max_future_secs: u64,
     pub rate_limit_per_sec: u32,
     pub log_format: LogFormat,
+    pub background: BackgroundSettings,
 }
 
 /// The three URLs to send to ShopRenter Partner Support when registering the app.
@@ -254,6 +270,27 @@ impl Settings {
                 3,
                 1..=1_000,
             )? as u32,
+            background: BackgroundSettings {
+                incremental_interval_secs: number(
+                    "SYNC_INCREMENTAL_INTERVAL_SECS",
+                    get("SYNC_INCREMENTAL_INTERVAL_SECS"),
+                    300,
+                    5..=86_400,
+                )?,
+                reconcile_interval_secs: number(
+                    "SYNC_RECONCILE_INTERVAL_SECS",
+                    get("SYNC_RECONCILE_INTERVAL_SECS"),
+                    86_400,
+                    60..=30 * 86_400,
+                )?,
+                job_workers: number("JOB_WORKERS", get("JOB_WORKERS"), 4, 1..=64)?,
+                run_workers: flag("BACKGROUND_WORKERS", get("BACKGROUND_WORKERS"), true)?,
+                abandoned_cart_webhook: flag(
+                    "SHOPRENTER_WEBHOOK_ABANDONED_CART",
+                    get("SHOPRENTER_WEBHOOK_ABANDONED_CART"),
+                    false,
+                )?,
+            },
             log_format: match get("LOG_FORMAT").as_deref() {
                 None | Some("pretty") => LogFormat::Pretty,
                 Some("json") => LogFormat::Json,
@@ -343,6 +380,20 @@ fn number(
         ));
     }
     Ok(n)
+}
+
+fn flag(variable: &'static str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match value
+        .as_deref()
+        .map(str::trim)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => Ok(default),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some("0" | "false" | "no") => Ok(false),
+        Some(_) => Err(ConfigError::new(variable, "expected true or false")),
+    }
 }
 
 fn parse_key(variable: &'static str, value: &str) -> Result<SecretBox<[u8; 32]>, ConfigError> {
@@ -457,6 +508,9 @@ mod tests {
             ("TOKEN_ENCRYPTION_KEY", "abcd"),
             ("SESSION_SECRET", "short"),
             ("DEMO_MODE", "maybe"),
+            ("JOB_WORKERS", "0"),
+            ("SYNC_INCREMENTAL_INTERVAL_SECS", "often"),
+            ("BACKGROUND_WORKERS", "sometimes"),
         ] {
             let err = settings(&live_with(&[(var, value)])).expect_err(var);
             assert_eq!(err.variable, var, "{value}");

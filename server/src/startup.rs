@@ -108,10 +108,8 @@ impl Application {
             &state,
             &settings,
         );
-        let background = integration::jobs::Background::start(
-            &engine,
-            crate::routes::webhooks::background_config_from_env().map_err(StartupError::Config)?,
-        );
+        let background =
+            integration::jobs::Background::start(&engine, background_config(&settings.background));
         let router = router.merge(crate::routes::webhooks::router(background.receiver()));
         Ok(Self {
             listener,
@@ -143,6 +141,25 @@ impl Application {
         self.background.shutdown(Duration::from_secs(15)).await;
         served
     }
+}
+
+fn background_config(
+    settings: &crate::config::BackgroundSettings,
+) -> integration::jobs::BackgroundConfig {
+    use shoprenter::webhooks::WebhookEvent;
+    let mut config = integration::jobs::BackgroundConfig::default();
+    config.sync.incremental_interval = Duration::from_secs(settings.incremental_interval_secs);
+    config.sync.reconcile_interval = Duration::from_secs(settings.reconcile_interval_secs);
+    config.workers.concurrency = settings.job_workers as usize;
+    config.run_workers = settings.run_workers;
+    if settings.abandoned_cart_webhook {
+        config.webhook_events = Some(vec![
+            WebhookEvent::OrderConfirm,
+            WebhookEvent::OrderStatusChange,
+            WebhookEvent::AbandonedCart,
+        ]);
+    }
+    config
 }
 
 /// Leptos options from cargo-leptos's environment, with our metadata's values as fallback so

@@ -8,7 +8,6 @@
 //! This router is merged outside the request-tracing layer on purpose: it is the hot path (tens
 //! of thousands of deliveries per second) and logs only what goes wrong.
 
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -16,7 +15,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use integration::jobs::BackgroundConfig;
 use integration::webhooks::{Accepted, ReceiveError, WebhookReceiver, MAX_BODY_BYTES};
 use serde::Deserialize;
 
@@ -69,45 +67,4 @@ async fn receive_order_webhook(
             (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response()
         }
     }
-}
-
-/// Background tuning from the environment (documented in `.env.example`):
-/// `SYNC_INCREMENTAL_INTERVAL_SECS` (300), `SYNC_RECONCILE_INTERVAL_SECS` (86400),
-/// `JOB_WORKERS` (4), `BACKGROUND_WORKERS` (`true`; `false` for a receive-only instance).
-pub fn background_config_from_env() -> Result<BackgroundConfig, String> {
-    let mut config = BackgroundConfig::default();
-    let secs = |name: &str| -> Result<Option<Duration>, String> {
-        match std::env::var(name) {
-            Ok(v) if !v.trim().is_empty() => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .map(|n| Some(Duration::from_secs(n)))
-                .ok_or_else(|| format!("{name} must be a positive number of seconds")),
-            _ => Ok(None),
-        }
-    };
-    if let Some(d) = secs("SYNC_INCREMENTAL_INTERVAL_SECS")? {
-        config.sync.incremental_interval = d;
-    }
-    if let Some(d) = secs("SYNC_RECONCILE_INTERVAL_SECS")? {
-        config.sync.reconcile_interval = d;
-    }
-    if let Ok(v) = std::env::var("JOB_WORKERS") {
-        config.workers.concurrency = v
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=64).contains(n))
-            .ok_or("JOB_WORKERS must be between 1 and 64")?;
-    }
-    if let Ok(v) = std::env::var("BACKGROUND_WORKERS") {
-        config.run_workers = match v.trim() {
-            "true" | "1" | "" => true,
-            "false" | "0" => false,
-            _ => return Err("BACKGROUND_WORKERS must be true or false".into()),
-        };
-    }
-    Ok(config)
 }
