@@ -8,7 +8,6 @@
 //! This router is merged outside the request-tracing layer on purpose: it is the hot path (tens
 //! of thousands of deliveries per second) and logs only what goes wrong.
 
-
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
