@@ -5,4 +5,5 @@ mod accounts;
 mod assistant;
 mod helpers;
 mod install;
+mod sync;
 mod tokens;
