@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::storage::{users, Db, StorageError};
 use crate::sync::resources::{self as rows, Resource};
-use crate::sync::write::{commit_page, OrderWithItems};
+use crate::sync::write::{self, OrderWithItems};
 use crate::with_pool;
 
 /// A merchant with one connected store named `shopname`; returns the store id.
@@ -122,6 +122,51 @@ pub fn order_json(
         "orderProducts": products,
         "orderTotals": [{ "type": "TOTAL", "value": format!("{gross_total:.4}") }],
     })
+}
+
+/// `commit_page`, retried while SQLite reports "database is locked": a running server's job
+/// workers write too, and a seeding transaction that loses the race is refused at once.
+async fn commit_page(
+    db: &Db,
+    store_id: Uuid,
+    resource: Resource,
+    rows: Vec<Vec<crate::sync::upsert::Val>>,
+    orders: Vec<OrderWithItems>,
+    progress: Option<write::PageProgress>,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let mut orders = Some(orders);
+    for attempt in 0.. {
+        let batch = orders.take().unwrap_or_default();
+        let kept: Vec<OrderWithItems> = batch
+            .iter()
+            .map(|o| OrderWithItems {
+                row: o.row.clone(),
+                platform_id: o.platform_id.clone(),
+                items: o.items.clone(),
+            })
+            .collect();
+        let result = write::commit_page(
+            db,
+            store_id,
+            resource,
+            rows.clone(),
+            batch,
+            progress.clone(),
+            now,
+        )
+        .await;
+        match result {
+            Err(StorageError::Sqlx(sqlx::Error::Database(e)))
+                if attempt < 50 && e.message().contains("locked") =>
+            {
+                orders = Some(kept);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
+    unreachable!()
 }
 
 fn parse<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, StorageError> {
