@@ -39,6 +39,42 @@ macro_rules! with_pool {
     };
 }
 
+/// Opens a transaction that will write.
+///
+/// On SQLite a plain (deferred) `BEGIN` that reads before it writes fails at once with
+/// "database is locked" when another connection committed in between: the busy timeout does not
+/// apply to that upgrade. `BEGIN IMMEDIATE` takes the write lock up front and waits for it.
+pub trait BeginWrite {
+    type Database: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>,
+    > + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>,
+    > + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>,
+    > + Send {
+        self.begin()
+    }
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -180,6 +216,48 @@ mod tests {
         db.migrate().await.expect("migrate");
         assert!(db.is_ready().await.expect("ready"));
         assert!(dir.join("nested/shop.db").exists());
+        db.close().await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn write_transactions_wait_for_each_other_instead_of_failing() {
+        let dir = std::env::temp_dir().join(format!("shopcall-db-{}", uuid::Uuid::new_v4()));
+        let db = Db::connect(&format!("sqlite://{}/w.db", dir.display()))
+            .await
+            .expect("connect");
+        db.migrate().await.expect("migrate");
+        let Db::Sqlite(pool) = &db else {
+            unreachable!()
+        };
+        // Many read-then-write transactions at once: with a deferred BEGIN some fail with
+        // "database is locked"; with begin_write all of them commit.
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = pool.begin_write().await?;
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM app_meta")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    sqlx::query("INSERT INTO app_meta (key, value) VALUES ($1, $2)")
+                        .bind(format!("k{i}"))
+                        .bind(n.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("join").expect("write transaction");
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM app_meta")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 16);
         db.close().await;
         std::fs::remove_dir_all(dir).ok();
     }

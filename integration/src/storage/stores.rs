@@ -1,5 +1,6 @@
 //! Connected shops (`stores`) and the clean-up that disconnects one.
 
+use crate::storage::BeginWrite;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::FromRow;
@@ -165,7 +166,7 @@ pub async fn set_scopes(
 /// Records a finished sync on the store and its token row (the seed keeps it on both).
 pub async fn set_last_sync_at(db: &Db, id: Uuid, at: DateTime<Utc>) -> Result<(), StorageError> {
     with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE stores SET last_sync_at = $2, updated_at = $2 WHERE id = $1")
             .bind(id)
             .bind(at)
@@ -212,7 +213,7 @@ pub async fn deactivate(
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     let changed = with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let shopname: Option<String> = sqlx::query_scalar(
             "UPDATE stores SET is_active = $2, disconnected_at = $3, disconnect_reason = $4, updated_at = $3
              WHERE id = $1 AND is_active = $5 RETURNING shopname",

@@ -1,6 +1,7 @@
 //! API tokens at rest (`shoprenter_tokens`). Only ciphertext reaches this module; the vault
 //! (`crate::tokens`) encrypts and decrypts.
 
+use crate::storage::BeginWrite;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::{FromRow, Postgres, Transaction};
@@ -87,7 +88,7 @@ pub async fn lock_for_acquire(db: &Db, store_id: Uuid) -> Result<AcquireLock, St
     match db {
         Db::Sqlite(_) => Ok(AcquireLock { tx: None }),
         Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let key = i64::from_be_bytes(store_id.as_bytes()[..8].try_into().expect("8 bytes"));
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(key)
@@ -139,7 +140,7 @@ impl AcquireLock {
                 let Db::Sqlite(pool) = db else {
                     unreachable!("a lock without a transaction is only taken on SQLite")
                 };
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let active: Option<bool> = sqlx::query_scalar(STORE_ACTIVE)
                     .bind(token.store_id)
                     .fetch_optional(&mut *tx)

@@ -8,6 +8,7 @@
 //! "Ours" means a webhook whose URL starts with our public webhook prefix; anything else in the
 //! shop (the merchant's own automations) is never touched.
 
+use crate::storage::BeginWrite;
 use chrono::Utc;
 use shoprenter::client::ApiError;
 use shoprenter::resources::{Collection, NewWebHook, WebHook};
@@ -250,7 +251,7 @@ async fn save_registrations(
 ) -> Result<(), StorageError> {
     let now = Utc::now();
     with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         for (event, id, url) in registered {
             sqlx::query(
                 "INSERT INTO shoprenter_webhooks (id, store_id, shoprenter_webhook_id, event, callback_url, is_active, created_at, updated_at)
