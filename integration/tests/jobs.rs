@@ -216,7 +216,7 @@ impl JobHandler for Recorder {
             .unwrap()
             .push((job.id, ctx.worker.clone(), job.attempts));
         tokio::time::sleep(Duration::from_millis(2)).await;
-        if job.attempts == 1 && job.id.as_bytes()[0] % 3 == 0 {
+        if job.attempts == 1 && job.id.as_bytes()[0].is_multiple_of(3) {
             return Err(JobError::Retry("first attempt fails".into()));
         }
         Ok(())
