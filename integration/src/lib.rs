@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod assistant;
+pub mod browse;
 pub mod crypto;
 pub mod engine;
 pub mod error;
