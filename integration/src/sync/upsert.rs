@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::storage::DbKind;
+
 /// A bound value. Each variant binds with the same Rust type on both engines.
 #[derive(Debug, Clone)]
 pub enum Val {
@@ -27,7 +29,12 @@ pub struct Table {
 
 impl Table {
     /// The statement for `rows` rows, optionally `RETURNING` some columns.
-    pub fn upsert_sql(&self, rows: usize, returning: Option<&str>) -> String {
+    ///
+    /// PostgreSQL gets numbered placeholders (`$1, $2, …`). SQLite gets anonymous `?` ones, bound
+    /// in order: with `$N` SQLite resolves every name through a linear list, both when preparing
+    /// and when sqlx asks each parameter's name to bind it, which is quadratic in the bind count
+    /// and cost ~40 % of a 200-row page's time (4 000 binds).
+    pub fn upsert_sql(&self, kind: DbKind, rows: usize, returning: Option<&str>) -> String {
         let n = self.columns.len();
         let mut sql = format!(
             "INSERT INTO {} ({}) VALUES ",
@@ -43,8 +50,13 @@ impl Table {
                 if c > 0 {
                     sql.push(',');
                 }
-                sql.push('$');
-                sql.push_str(&(r * n + c + 1).to_string());
+                match kind {
+                    DbKind::Sqlite => sql.push('?'),
+                    DbKind::Postgres => {
+                        sql.push('$');
+                        sql.push_str(&(r * n + c + 1).to_string());
+                    }
+                }
             }
             sql.push(')');
         }
@@ -85,12 +97,12 @@ macro_rules! bind_vals {
             for v in row.iter() {
                 q = match v {
                     $crate::sync::upsert::Val::Uuid(x) => q.bind(*x),
-                    $crate::sync::upsert::Val::Text(x) => q.bind(x.clone()),
+                    $crate::sync::upsert::Val::Text(x) => q.bind(x.as_deref()),
                     $crate::sync::upsert::Val::F64(x) => q.bind(*x),
                     $crate::sync::upsert::Val::I64(x) => q.bind(*x),
                     $crate::sync::upsert::Val::Bool(x) => q.bind(*x),
                     $crate::sync::upsert::Val::Time(x) => q.bind(*x),
-                    $crate::sync::upsert::Val::Json(x) => q.bind(sqlx::types::Json(x.clone())),
+                    $crate::sync::upsert::Val::Json(x) => q.bind(sqlx::types::Json(x)),
                 };
             }
         }
@@ -110,11 +122,17 @@ mod tests {
             conflict: "store_id, ext_id",
             keep_on_update: &["id"],
         };
-        let sql = t.upsert_sql(2, Some("id"));
+        let sql = t.upsert_sql(DbKind::Postgres, 2, Some("id"));
         assert_eq!(
             sql,
             "INSERT INTO t (id, store_id, ext_id, name) VALUES ($1,$2,$3,$4),($5,$6,$7,$8) \
              ON CONFLICT (store_id, ext_id) DO UPDATE SET name = excluded.name RETURNING id"
+        );
+        let sql = t.upsert_sql(DbKind::Sqlite, 2, None);
+        assert_eq!(
+            sql,
+            "INSERT INTO t (id, store_id, ext_id, name) VALUES (?,?,?,?),(?,?,?,?) \
+             ON CONFLICT (store_id, ext_id) DO UPDATE SET name = excluded.name"
         );
     }
 }

@@ -39,10 +39,11 @@ pub async fn commit_page(
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     let table = resource.table();
+    let kind = db.kind();
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         for chunk in rows.chunks(table.max_rows()) {
-            let sql = table.upsert_sql(chunk.len(), None);
+            let sql = table.upsert_sql(kind, chunk.len(), None);
             bind_vals!(sqlx::query(&sql), chunk)
                 .execute(&mut *tx)
                 .await?;
@@ -52,14 +53,15 @@ pub async fn commit_page(
             let order_rows: Vec<&Vec<Val>> = orders.iter().map(|o| &o.row).collect();
             let mut ids = std::collections::HashMap::with_capacity(orders.len());
             for chunk in order_rows.chunks(table.max_rows()) {
-                let sql = table.upsert_sql(chunk.len(), Some("id, shoprenter_order_id"));
+                let sql = table.upsert_sql(kind, chunk.len(), Some("id, shoprenter_order_id"));
                 let returned: Vec<(Uuid, String)> =
                     bind_vals!(sqlx::query_as::<_, (Uuid, String)>(&sql), chunk)
                         .fetch_all(&mut *tx)
                         .await?;
                 ids.extend(returned.into_iter().map(|(id, ext)| (ext, id)));
             }
-            let order_ids: Vec<Uuid> = ids.values().copied().collect();
+            let mut order_ids: Vec<Uuid> = ids.values().copied().collect();
+            order_ids.sort_unstable();
             for chunk in order_ids.chunks(500) {
                 let placeholders: Vec<String> =
                     (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -84,7 +86,7 @@ pub async fn commit_page(
                 }
             }
             for chunk in items.chunks(ORDER_ITEMS.max_rows()) {
-                let sql = ORDER_ITEMS.upsert_sql(chunk.len(), None);
+                let sql = ORDER_ITEMS.upsert_sql(kind, chunk.len(), None);
                 bind_vals!(sqlx::query(&sql), chunk)
                     .execute(&mut *tx)
                     .await?;
