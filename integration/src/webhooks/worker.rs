@@ -31,6 +31,9 @@ pub struct InboxWorkerConfig {
     pub fetch_concurrency: usize,
     /// Attempts before a delivery is marked failed.
     pub max_attempts: i32,
+    /// Batches in flight at once (each claims its own deliveries; their round trips to the
+    /// database and the API overlap instead of queueing behind one another).
+    pub loops: usize,
     pub worker_id: String,
 }
 
@@ -42,6 +45,7 @@ impl Default for InboxWorkerConfig {
             idle_poll: Duration::from_secs(1),
             fetch_concurrency: 16,
             max_attempts: 10,
+            loops: 4,
             worker_id: format!("inbox-{}", &Uuid::new_v4().simple().to_string()[..12]),
         }
     }
@@ -66,7 +70,25 @@ impl InboxWorker {
     }
 
     /// Runs until `shutdown`; `wake` is notified by the inbox writer after each commit.
-    pub async fn run(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    /// `config.loops` batch loops run side by side, each with its own worker id.
+    pub async fn run(self, wake: Arc<Notify>, shutdown: watch::Receiver<bool>) {
+        let loops = self.config.loops.max(1);
+        if loops == 1 {
+            return self.run_loop(wake, shutdown).await;
+        }
+        let handles: Vec<_> = (0..loops)
+            .map(|k| {
+                let mut worker = self.clone();
+                worker.config.worker_id = format!("{}-{k}", self.config.worker_id);
+                tokio::spawn(worker.run_loop(wake.clone(), shutdown.clone()))
+            })
+            .collect();
+        for h in handles {
+            let _ = h.await;
+        }
+    }
+
+    async fn run_loop(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
         while !*shutdown.borrow() {
             match self.process_batch().await {
                 Ok(n) if n > 0 => continue,
@@ -200,11 +222,13 @@ impl InboxWorker {
             .await
             .unwrap_or_default();
         let now = Utc::now();
-        let orders: Vec<OrderWithItems> = fetched
+        let mut orders: Vec<OrderWithItems> = fetched
             .values()
             .filter_map(|r| r.as_ref().ok().and_then(|o| o.as_ref()))
             .filter_map(|o| order_with_items(store_id, o, &names, now))
             .collect();
+        // One row order for every writer, so concurrent batches never lock rows crosswise.
+        orders.sort_by(|a, b| a.platform_id.cmp(&b.platform_id));
         if let Err(e) = write::commit_page(
             &self.db,
             store_id,
