@@ -8,6 +8,11 @@
 //! TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 //!     cargo run --release -p integration --example bench_assistant [products] [orders]
 //! ```
+//!
+//! `BENCH_ASSISTANT_KEEP=1` keeps the seeded databases (SQLite `$TMPDIR/shopcall-bench/
+//! assistant.db`, PostgreSQL database `bench_assistant` next to `TEST_POSTGRES_URL`) and reuses
+//! them on the next run after applying any new migrations, so a query change is measured in
+//! seconds instead of a 3–4 minute seed per engine. Delete them to reseed.
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +21,8 @@ use integration::assistant::testing::{
     order_json, product_json, seed_orders, seed_products, seed_statuses, seed_store,
 };
 use integration::assistant::{keys, Assistant};
-use integration::storage::testing::{engines, TestDb};
+use integration::storage::testing::{engines, postgres_base_url, TestDb};
+use integration::storage::Db;
 use integration::DbKind;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -198,32 +204,108 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let products = args.first().copied().unwrap_or(100_000);
     let orders = args.get(1).copied().unwrap_or(100_000);
-    let runs = 2_000;
+    let keep = std::env::var("BENCH_ASSISTANT_KEEP").is_ok_and(|v| v == "1");
     for kind in engines() {
-        let (test_db, db) = TestDb::migrated(kind).await?;
-        let store = seed_store(&db, "bench", Some(chrono::Utc::now())).await?;
+        let (test_db, db) = if keep {
+            (None, kept_db(kind).await?)
+        } else {
+            let (test_db, db) = TestDb::migrated(kind).await?;
+            (Some(test_db), db)
+        };
+        let mut rng = StdRng::seed_from_u64(8);
         let statuses = [
             ("st-1", "Függőben lévő"),
             ("st-2", "Feldolgozás alatt"),
             ("st-4", "Teljesítve"),
         ];
-        seed_statuses(&db, store, &statuses).await?;
-        let mut rng = StdRng::seed_from_u64(8);
+        let seeded: Option<uuid::Uuid> = if keep {
+            integration::with_pool!(&db, |pool| sqlx::query_scalar(
+                "SELECT id FROM stores WHERE shopname = 'bench'"
+            )
+            .fetch_optional(pool)
+            .await)?
+        } else {
+            None
+        };
+        let store = match seeded {
+            Some(store) => {
+                println!("{kind:?}: reusing the seeded database");
+                store
+            }
+            None => seed(&db, kind, &mut rng, &statuses, products, orders).await?,
+        };
+        bench(&db, store, &mut rng, products, orders).await?;
+        db.close().await;
+        if let Some(test_db) = test_db {
+            test_db.cleanup().await;
+        }
+    }
+    Ok(())
+}
+
+/// The kept benchmark database of one engine, created if missing, migrated.
+async fn kept_db(kind: DbKind) -> Result<Db, Box<dyn std::error::Error>> {
+    let url = match kind {
+        DbKind::Sqlite => format!(
+            "sqlite://{}",
+            std::env::temp_dir()
+                .join("shopcall-bench")
+                .join("assistant.db")
+                .display()
+        ),
+        DbKind::Postgres => {
+            let base = postgres_base_url().ok_or("TEST_POSTGRES_URL is not set")?;
+            let admin = Db::connect(&base).await?;
+            let exists: Option<i32> = integration::with_pool!(&admin, |pool| sqlx::query_scalar(
+                "SELECT 1 FROM pg_database WHERE datname = 'bench_assistant'"
+            )
+            .fetch_optional(pool)
+            .await)?;
+            if exists.is_none() {
+                integration::with_pool!(&admin, |pool| sqlx::query(
+                    "CREATE DATABASE bench_assistant"
+                )
+                .execute(pool)
+                .await
+                .map(|_| ()))?;
+            }
+            admin.close().await;
+            let mut url = url::Url::parse(&base)?;
+            url.set_path("bench_assistant");
+            url.to_string()
+        }
+    };
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn seed(
+    db: &Db,
+    kind: DbKind,
+    rng: &mut StdRng,
+    statuses: &[(&str, &str)],
+    products: usize,
+    orders: usize,
+) -> Result<uuid::Uuid, Box<dyn std::error::Error>> {
+    {
+        let store = seed_store(db, "bench", Some(chrono::Utc::now())).await?;
+        seed_statuses(db, store, statuses).await?;
         let started = Instant::now();
         for start in (0..products).step_by(1_000) {
             let page: Vec<_> = (start..(start + 1_000).min(products))
-                .map(|i| product(i, &mut rng))
+                .map(|i| product(i, rng))
                 .collect();
-            seed_products(&db, store, &page).await?;
+            seed_products(db, store, &page).await?;
         }
         for start in (0..orders).step_by(1_000) {
             let page: Vec<_> = (start..(start + 1_000).min(orders))
-                .map(|i| order(i, &mut rng))
+                .map(|i| order(i, rng))
                 .collect();
-            seed_orders(&db, store, &page, &statuses).await?;
+            seed_orders(db, store, &page, statuses).await?;
         }
         if kind == DbKind::Postgres {
-            integration::with_pool!(&db, |pool| sqlx::query("ANALYZE")
+            integration::with_pool!(db, |pool| sqlx::query("ANALYZE")
                 .execute(pool)
                 .await
                 .map(|_| ()))?;
@@ -232,9 +314,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{kind:?}: seeded {products} products + {orders} orders in {:.1} s",
             started.elapsed().as_secs_f64()
         );
+        Ok(store)
+    }
+}
 
+async fn bench(
+    db: &Db,
+    store: uuid::Uuid,
+    rng: &mut StdRng,
+    products: usize,
+    orders: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let runs = 2_000;
+    {
         let assistant = Assistant::new(db.clone());
-        let key = keys::create(&db, store, "bench", None).await?.key;
+        let key = keys::create(db, store, "bench", None).await?.key;
         let scope = assistant.authenticate(&key).await?;
         let mut search_text = Vec::new();
         let mut search_sku = Vec::new();
@@ -309,8 +403,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{}", Stats(lookups).line("order status (match)"));
         println!("{}", Stats(refused).line("order status (wrong phone)"));
         println!("{}", Stats(auth).line("API key check"));
-        db.close().await;
-        test_db.cleanup().await;
     }
     Ok(())
 }
