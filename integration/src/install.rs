@@ -1,6 +1,7 @@
 //! The install lifecycle: RedirectUri callback, EntryPoint, UninstallUri, and disconnecting from
 //! our side. Reference §1; design.md "What the product does" steps 2, 3 and 5.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -8,13 +9,14 @@ use rand::RngCore;
 use shoprenter::app_url::resolve_app_url;
 use shoprenter::signature::{SignedRequest, Verifier};
 use shoprenter::{ShopName, UrlTemplate};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use url::Url;
 use uuid::Uuid;
 
 use crate::accounts::User;
 use crate::error::{Error, Result};
 use crate::storage::installs::{
-    self, BindInstall, BindOutcome, NewPendingInstall, SignaturePurpose,
+    self, BindInstall, BindOutcome, NewCallback, SignaturePurpose, MAX_CALLBACK_BATCH,
 };
 use crate::storage::jobs::{self, kinds, NewJob};
 use crate::storage::stores::{self, DisconnectReason, StoreRecord};
@@ -64,6 +66,90 @@ pub struct Installs {
     client_id: String,
     pending_ttl: Duration,
     vault: TokenVault,
+    /// Group commit for pending installs; started on first use (inside the runtime).
+    writer: Arc<OnceLock<CallbackWriter>>,
+}
+
+/// One waiting callback: its rows, and where to send its pending install id (`None`: replay).
+struct QueuedCallback {
+    callback: NewCallback,
+    done: oneshot::Sender<std::result::Result<Option<Uuid>, String>>,
+}
+
+/// Group commit for install callbacks: every request queues its replay-guard row and pending
+/// install; a collector writes whatever has queued up meanwhile in **one transaction**
+/// ([`installs::record_callbacks`]) and only then answers each request. Under load one disk
+/// flush covers many callbacks (one commit per callback is capped by the disk's fdatasync
+/// rate); a lone callback costs one commit, as before. A replay is refused exactly once per
+/// reuse: the key's first use (in an earlier commit or earlier in the same batch) wins.
+#[derive(Clone)]
+struct CallbackWriter {
+    tx: mpsc::Sender<QueuedCallback>,
+}
+
+impl CallbackWriter {
+    fn start(db: Db) -> Self {
+        let commits_in_flight = match db {
+            Db::Sqlite(_) => 1,
+            Db::Postgres(_) => 4,
+        };
+        let (tx, rx) = mpsc::channel(16 * MAX_CALLBACK_BATCH);
+        tokio::spawn(collect_callbacks(db, rx, commits_in_flight));
+        Self { tx }
+    }
+
+    async fn record(&self, callback: NewCallback) -> Result<Option<Uuid>> {
+        let (done, wait) = oneshot::channel();
+        let stopped = || Error::Internal("the install writer has stopped".into());
+        self.tx
+            .send(QueuedCallback { callback, done })
+            .await
+            .map_err(|_| stopped())?;
+        wait.await
+            .map_err(|_| stopped())?
+            .map_err(|e| Error::Internal(format!("install commit failed: {e}")))
+    }
+}
+
+async fn collect_callbacks(db: Db, mut rx: mpsc::Receiver<QueuedCallback>, slots: usize) {
+    let slots = Arc::new(Semaphore::new(slots));
+    let drain = |rx: &mut mpsc::Receiver<QueuedCallback>, batch: &mut Vec<QueuedCallback>| {
+        while batch.len() < MAX_CALLBACK_BATCH {
+            match rx.try_recv() {
+                Ok(q) => batch.push(q),
+                Err(_) => break,
+            }
+        }
+    };
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        drain(&mut rx, &mut batch);
+        // Wait for a commit slot; whatever arrives meanwhile joins this batch.
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        drain(&mut rx, &mut batch);
+        let db = db.clone();
+        tokio::spawn(async move {
+            let callbacks: Vec<NewCallback> = batch.iter().map(|q| q.callback.clone()).collect();
+            let result = installs::record_callbacks(&db, &callbacks).await;
+            drop(permit);
+            match result {
+                Ok(ids) => {
+                    for (queued, id) in batch.into_iter().zip(ids) {
+                        let _ = queued.done.send(Ok(id));
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, callbacks = batch.len(), "install callback commit failed");
+                    let error = error.to_string();
+                    for queued in batch {
+                        let _ = queued.done.send(Err(error.clone()));
+                    }
+                }
+            }
+        });
+    }
 }
 
 impl std::fmt::Debug for Installs {
@@ -96,6 +182,7 @@ impl Installs {
             client_id,
             pending_ttl,
             vault,
+            writer: Arc::default(),
         }
     }
 
@@ -118,35 +205,29 @@ impl Installs {
         }
     }
 
+    /// Records the signature in the replay guard and creates the pending install, both in one
+    /// (group) commit; [`Error::Replay`] when the signature was used before.
     async fn new_pending_install(&self, signed: &SignedRequest, app_url: &str) -> Result<Uuid> {
         let now = Utc::now();
-        let fresh = installs::record_signature_once(
-            &self.db,
-            signed.shop.as_str(),
-            &signed.code,
-            signed.timestamp,
-            SignaturePurpose::Install,
-            now,
-        )
-        .await?;
-        if !fresh {
-            tracing::warn!(shop = %signed.shop, "replayed install request rejected");
-            return Err(Error::Replay);
-        }
         let ttl = chrono::Duration::from_std(self.pending_ttl)
             .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(installs::insert_pending(
-            &self.db,
-            NewPendingInstall {
-                shopname: signed.shop.as_str(),
-                code: &signed.code,
+        let writer = self
+            .writer
+            .get_or_init(|| CallbackWriter::start(self.db.clone()));
+        let recorded = writer
+            .record(NewCallback {
+                shopname: signed.shop.as_str().to_owned(),
+                code: signed.code.clone(),
                 timestamp: signed.timestamp,
-                app_url,
+                app_url: app_url.to_owned(),
                 now,
                 expires_at: now + ttl,
-            },
-        )
-        .await?)
+            })
+            .await?;
+        recorded.ok_or_else(|| {
+            tracing::warn!(shop = %signed.shop, "replayed install request rejected");
+            Error::Replay
+        })
     }
 
     /// `GET /auth/shoprenter/callback`: verifies, records a pending install and returns where to
@@ -355,5 +436,114 @@ impl Installs {
     pub fn admin_url(&self, shop: &ShopName) -> Url {
         self.admin_template
             .render_with(shop, &[(shoprenter::Placeholder::AppId, &self.app_id)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::testing::{engines, TestDb};
+    use crate::with_pool;
+
+    fn callback(shop: &str, code: &str, timestamp: i64) -> NewCallback {
+        let now = Utc::now();
+        NewCallback {
+            shopname: shop.into(),
+            code: code.into(),
+            timestamp,
+            app_url: format!("https://{shop}.myshoprenter.hu/admin/app/1"),
+            now,
+            expires_at: now + chrono::Duration::minutes(15),
+        }
+    }
+
+    async fn count(db: &Db, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        with_pool!(db, |pool| sqlx::query_scalar::<_, i64>(&sql)
+            .fetch_one(pool)
+            .await
+            .unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_batch_refuses_each_reuse_exactly_once() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            // Used by an earlier commit.
+            let earlier = installs::record_callbacks(&db, &[callback("pelda", "old", 1)])
+                .await
+                .unwrap();
+            assert!(earlier[0].is_some(), "{kind:?}");
+            let batch = [
+                callback("pelda", "a", 1),
+                callback("pelda", "old", 1), // replay of the earlier commit
+                callback("pelda", "a", 1),   // replay within the batch
+                callback("pelda", "a", 2),   // another timestamp: a new request
+                callback("masik", "a", 1),   // another shop: a new request
+            ];
+            let ids = installs::record_callbacks(&db, &batch).await.unwrap();
+            let fresh: Vec<bool> = ids.iter().map(Option::is_some).collect();
+            assert_eq!(fresh, [true, false, false, true, true], "{kind:?}");
+            for id in ids.iter().flatten() {
+                let p = installs::find_pending(&db, *id).await.unwrap().unwrap();
+                assert!(p.consumed_at.is_none());
+            }
+            assert_eq!(count(&db, "pending_installs").await, 4, "{kind:?}");
+            assert_eq!(count(&db, "used_signatures").await, 4, "{kind:?}");
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_stores_nothing_and_fails_every_member() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let writer = CallbackWriter::start(db.clone());
+            // The second half of the transaction cannot succeed: the replay-guard rows written
+            // by its first half must be rolled back with it.
+            with_pool!(&db, |pool| sqlx::query("DROP TABLE pending_installs")
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .unwrap());
+            let calls = (0..20).map(|i| writer.record(callback("pelda", &format!("c{i}"), 1)));
+            let results = futures::future::join_all(calls).await;
+            assert!(
+                results.iter().all(|r| matches!(r, Err(Error::Internal(_)))),
+                "{kind:?}"
+            );
+            assert_eq!(count(&db, "used_signatures").await, 0, "{kind:?}");
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callbacks_with_one_replay_refuse_exactly_one() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let writer = CallbackWriter::start(db.clone());
+            // 64 distinct callbacks and one more use of callback 7, all at once.
+            let mut tasks = Vec::new();
+            for i in (0..64).chain([7]) {
+                let writer = writer.clone();
+                tasks.push(tokio::spawn(async move {
+                    writer.record(callback("pelda", &format!("c{i}"), 1)).await
+                }));
+            }
+            let mut ok = 0;
+            let mut refused = 0;
+            for t in tasks {
+                match t.await.unwrap().unwrap() {
+                    Some(_) => ok += 1,
+                    None => refused += 1,
+                }
+            }
+            assert_eq!((ok, refused), (64, 1), "{kind:?}");
+            assert_eq!(count(&db, "pending_installs").await, 64, "{kind:?}");
+            db.close().await;
+            test_db.cleanup().await;
+        }
     }
 }

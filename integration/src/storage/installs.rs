@@ -276,3 +276,122 @@ pub async fn bind_install(db: &Db, bind: BindInstall<'_>) -> Result<BindOutcome,
     })?;
     Ok(outcome)
 }
+
+/// One install callback to record: its replay-guard key and the pending install it creates.
+#[derive(Debug, Clone)]
+pub struct NewCallback {
+    pub shopname: String,
+    pub code: String,
+    pub timestamp: i64,
+    pub app_url: String,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Callbacks per statement (7 bind parameters each; well under both engines' limits).
+pub const MAX_CALLBACK_BATCH: usize = 512;
+
+/// Records many install callbacks in **one transaction** (group commit): each one's signature
+/// goes into the replay guard and, when it was fresh, its pending install is created. Returns,
+/// per callback in order, the new pending install's id, or `None` for a replay (the signature was
+/// used before, or by an earlier callback of this very batch). Either everything is committed or
+/// nothing is (the caller answers every member with the error).
+pub async fn record_callbacks(
+    db: &Db,
+    callbacks: &[NewCallback],
+) -> Result<Vec<Option<Uuid>>, StorageError> {
+    use super::BeginWrite;
+    use std::collections::HashSet;
+    if callbacks.is_empty() {
+        return Ok(Vec::new());
+    }
+    // First occurrence of each key within the batch; later ones are replays of it.
+    let mut seen = HashSet::with_capacity(callbacks.len());
+    let first: Vec<bool> = callbacks
+        .iter()
+        .map(|c| seen.insert((c.shopname.as_str(), c.code.as_str(), c.timestamp)))
+        .collect();
+    let candidates: Vec<&NewCallback> = callbacks
+        .iter()
+        .zip(&first)
+        .filter(|(_, f)| **f)
+        .map(|(c, _)| c)
+        .collect();
+    let mut fresh_keys: HashSet<(String, String, i64)> = HashSet::with_capacity(candidates.len());
+    let ids: Vec<Uuid> = callbacks.iter().map(|_| Uuid::new_v4()).collect();
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        for chunk in candidates.chunks(MAX_CALLBACK_BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 4;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, 'install', ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4
+                ));
+            }
+            sql.push_str(" ON CONFLICT DO NOTHING RETURNING shopname, code, timestamp");
+            let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql);
+            for c in chunk {
+                q = q
+                    .bind(&c.shopname)
+                    .bind(&c.code)
+                    .bind(c.timestamp)
+                    .bind(c.now);
+            }
+            fresh_keys.extend(q.fetch_all(&mut *tx).await?);
+        }
+        let mut inserts: Vec<(&Uuid, &NewCallback)> = Vec::with_capacity(fresh_keys.len());
+        for ((c, f), id) in callbacks.iter().zip(&first).zip(&ids) {
+            if *f && fresh_keys.contains(&(c.shopname.clone(), c.code.clone(), c.timestamp)) {
+                inserts.push((id, c));
+            }
+        }
+        for chunk in inserts.chunks(MAX_CALLBACK_BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 7;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for c in 1..=7 {
+                    sql.push_str(&format!("${}{}", b + c, if c < 7 { "," } else { ")" }));
+                }
+            }
+            let mut q = sqlx::query(&sql);
+            for (id, c) in chunk {
+                q = q
+                    .bind(**id)
+                    .bind(&c.shopname)
+                    .bind(&c.code)
+                    .bind(c.timestamp)
+                    .bind(&c.app_url)
+                    .bind(c.now)
+                    .bind(c.expires_at);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(())
+    })?;
+    Ok(callbacks
+        .iter()
+        .zip(&first)
+        .zip(ids)
+        .map(|((c, f), id)| {
+            (*f && fresh_keys.contains(&(c.shopname.clone(), c.code.clone(), c.timestamp)))
+                .then_some(id)
+        })
+        .collect())
+}
