@@ -375,13 +375,44 @@ fn http_client(conns: usize) -> reqwest::Client {
         .unwrap()
 }
 
-/// (c): deliveries accepted durably.
-async fn webhooks_accepted(kind: DbKind) {
+/// (c): deliveries accepted durably. With `workers`, the one instance also runs the job and
+/// inbox workers (which process the deliveries as they arrive, competing for the CPU and, on
+/// SQLite, the write lock); without, it is a receive-only instance (`BACKGROUND_WORKERS=false`,
+/// a documented deployment) and the URL is built from the store's webhook secret, as webhook
+/// registration would.
+async fn webhooks_accepted(kind: DbKind, workers: bool) {
     let secs = env_u64("BENCH_SECS", 20);
-    let bench = start(kind, vec![ShopSeed::sized("bench", 5, 50)], 0, 1000, true).await;
+    let bench = start(
+        kind,
+        vec![ShopSeed::sized("bench", 5, 50)],
+        0,
+        1000,
+        workers,
+    )
+    .await;
     let store_id = bench.install("bench").await;
-    let url = bench.webhook_url(store_id).await;
-    bench.wait_synced(store_id).await;
+    let url = if workers {
+        let url = bench.webhook_url(store_id).await;
+        bench.wait_synced(store_id).await;
+        url
+    } else {
+        let secret: String = with_pool!(&bench.db, |pool| {
+            sqlx::query_scalar("SELECT webhook_secret FROM stores WHERE id = $1")
+                .bind(store_id)
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        });
+        format!(
+            "{}/webhooks/shoprenter/bench/{secret}?event=order_confirm",
+            bench.address
+        )
+    };
+    let mode = if workers {
+        "with workers"
+    } else {
+        "receive-only"
+    };
     let template = order_template(&bench.sim, "bench");
     let client = http_client(64);
     let (count, lat, errors) = load(64, secs, move |i| {
@@ -398,7 +429,7 @@ async fn webhooks_accepted(kind: DbKind) {
             .unwrap()
     });
     println!(
-        "(c) {kind:?}: {:.0} deliveries/s accepted durably (≈2.4 KB multipart, 64 connections, {secs} s): p50 {:.2} ms, p99 {:.2} ms; \
+        "(c) {kind:?} {mode}: {:.0} deliveries/s accepted durably (≈2.4 KB multipart, 64 connections, {secs} s): p50 {:.2} ms, p99 {:.2} ms; \
          {count} answered 200, {stored} rows in the inbox, {errors} errors",
         count as f64 / secs as f64,
         pct(&lat, 0.50),
@@ -699,7 +730,8 @@ async fn main() {
     }
     if run("c") {
         for kind in engines().into_iter().rev() {
-            webhooks_accepted(kind).await;
+            webhooks_accepted(kind, true).await;
+            webhooks_accepted(kind, false).await;
         }
     }
     if run("d") {
