@@ -7,3 +7,4 @@ mod helpers;
 mod install;
 mod sync;
 mod tokens;
+mod two_instances;
