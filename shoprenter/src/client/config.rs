@@ -10,7 +10,8 @@ use crate::template::{UrlTemplate, DEFAULT_API_URL_TEMPLATE};
 pub struct ApiConfig {
     /// API base URL template (default `https://{shopname}.api2.myshoprenter.hu/api`).
     pub api_url: UrlTemplate,
-    /// Requests per second per shop (platform limit: 3). Requests are spaced evenly, no burst.
+    /// Requests per second per shop (platform limit: 3): at most this many start within any
+    /// one-second window (plus an 8 ms margin); 0 disables limiting (simulators, benchmarks).
     pub requests_per_second: u32,
     /// Retries after the first attempt (429, and for idempotent methods 5xx/timeouts).
     pub max_retries: u32,
