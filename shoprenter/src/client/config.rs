@@ -11,7 +11,7 @@ pub struct ApiConfig {
     /// API base URL template (default `https://{shopname}.api2.myshoprenter.hu/api`).
     pub api_url: UrlTemplate,
     /// Requests per second per shop (platform limit: 3): at most this many start within any
-    /// one-second window (plus an 8 ms margin); 0 disables limiting (simulators, benchmarks).
+    /// one-second window (plus a 30 ms margin); 0 disables limiting (simulators, benchmarks).
     pub requests_per_second: u32,
     /// Retries after the first attempt (429, and for idempotent methods 5xx/timeouts).
     pub max_retries: u32,
