@@ -140,13 +140,18 @@ async fn by_text(
             // Names and SKUs weigh more than descriptions (columns: name, sku, description).
             // A store token inside the index was tried and was 3x slower: bm25 counts every
             // phrase's documents, and the store's phrase matches the whole catalogue.
+            // The store check runs against the narrow (store_id) index, whose (store_id, rowid)
+            // keys answer it without reading the wide product row: a common word has ~1.7k
+            // candidates, and their product rows (raw JSON) do not fit the page cache.
             let sql = format!(
                 "WITH hits AS (
                     SELECT assistant_product_search.rowid AS rid,
                            bm25(assistant_product_search, 10.0, 8.0, 1.0) AS score
                     FROM assistant_product_search
-                    JOIN shoprenter_products_cache p ON p.rowid = assistant_product_search.rowid
-                    WHERE assistant_product_search MATCH $1 AND p.store_id = $2
+                    WHERE assistant_product_search MATCH $1 AND EXISTS (
+                        SELECT 1 FROM shoprenter_products_cache s
+                            INDEXED BY idx_shoprenter_products_store
+                        WHERE s.store_id = $2 AND s.rowid = assistant_product_search.rowid)
                     ORDER BY score LIMIT $3)
                  SELECT {PRODUCT_COLUMNS} FROM hits
                  JOIN shoprenter_products_cache p ON p.rowid = hits.rid
