@@ -5,7 +5,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::stores::{StoreRecord, CACHE_TABLES, PLATFORM};
-use super::{Db, StorageError};
+use super::{BeginWrite, Db, StorageError};
 use crate::with_pool;
 
 #[derive(Debug, Clone, FromRow)]
@@ -68,7 +68,7 @@ pub async fn record_signature_once(
 /// pending installs that expired before it.
 pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> {
     let n = with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let a = sqlx::query("DELETE FROM used_signatures WHERE used_at < $1")
             .bind(before)
             .execute(&mut *tx)
@@ -187,7 +187,7 @@ pub async fn bind_install(db: &Db, bind: BindInstall<'_>) -> Result<BindOutcome,
     // An async block so `return` leaves the transaction (rolled back on drop), not the function.
     let outcome = with_pool!(db, |pool| {
         async {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let consumed: Option<Uuid> = sqlx::query_scalar(
             "UPDATE pending_installs SET consumed_at = $3, user_id = $4
              WHERE id = $1 AND shopname = $2 AND consumed_at IS NULL AND expires_at > $3

@@ -1,6 +1,7 @@
 //! Writing one page: the batched upserts and the progress row in one transaction, so a page is
 //! either fully in the cache and counted, or neither (a restart resumes at the right page).
 
+use crate::storage::BeginWrite;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -41,7 +42,7 @@ pub async fn commit_page(
     let table = resource.table();
     let kind = db.kind();
     with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         for chunk in rows.chunks(table.max_rows()) {
             let sql = table.upsert_sql(kind, chunk.len(), None);
             bind_vals!(sqlx::query(&sql), chunk)

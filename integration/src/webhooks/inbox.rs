@@ -12,6 +12,7 @@
 //! `(store_id, dedupe_key)` and are skipped by `ON CONFLICT DO NOTHING`: the first copy is already
 //! durable, so the duplicate is answered 200 too and processed once.
 
+use crate::storage::BeginWrite;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -289,7 +290,7 @@ pub async fn finish_deliveries(
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         for (id, outcome) in outcomes {
             let (status, error, next): (&str, Option<&str>, Option<DateTime<Utc>>) = match outcome {
                 DeliveryOutcome::Processed => ("processed", None, None),

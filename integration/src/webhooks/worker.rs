@@ -2,6 +2,7 @@
 //! are unsigned, reference §5, so the payload is never trusted), upserts it into the cache and
 //! records the outcome. Several deliveries of one order in a batch cost one fetch.
 
+use crate::storage::BeginWrite;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -353,7 +354,7 @@ async fn record_received(
         return Ok(());
     }
     with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         for ((store_id, event), (n, last)) in received {
             sqlx::query(
                 "UPDATE shoprenter_webhooks SET total_received = total_received + $3,
