@@ -7,7 +7,9 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // One retry: the store page's live progress bar was seen stuck once in three release runs
+  // (a hydration race, mitigated in app/src/pages/store.rs); a retry shows up as "flaky".
+  retries: 1,
   reporter: [["list"]],
   outputDir: "./test-results",
   use: {

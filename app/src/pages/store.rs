@@ -290,8 +290,14 @@ fn SyncPanel(id: String, active: bool) -> impl IntoView {
             });
         }
     });
+    // Polling starts from an effect, i.e. only once this panel has hydrated: a poll answer that
+    // arrived before hydration changed the view under the server's HTML, and the bar could stay
+    // stuck on the server-rendered value.
     #[cfg(feature = "hydrate")]
-    {
+    Effect::new(move |started: Option<bool>| {
+        if started.is_some() {
+            return true;
+        }
         let handle = set_interval_with_handle(
             move || {
                 // Until the first poll answers, assume a sync may be running.
@@ -307,7 +313,8 @@ fn SyncPanel(id: String, active: bool) -> impl IntoView {
         if let Ok(handle) = handle {
             on_cleanup(move || handle.clear());
         }
-    }
+        true
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = Duration::from_secs(1);
 
