@@ -7,8 +7,8 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 1,
-  // One retry: the store page's live progress bar was seen stuck once in three release runs
-  // (a hydration race, mitigated in app/src/pages/store.rs); a retry shows up as "flaky".
+  // One retry, reported as "flaky": the store page's progress bar was seen stuck at 0% in CI (its
+  // nested resource is gone since, see app/src/pages/store.rs); the journey can run twice.
   retries: 1,
   reporter: [["list"]],
   outputDir: "./test-results",

@@ -48,6 +48,8 @@ pub struct StoreDetail {
     pub reapprove_url: Option<String>,
     pub token_expires_at: Option<i64>,
     pub webhooks: Vec<WebhookInfo>,
+    /// The sync progress at load time (the page then polls [`get_sync_status`]).
+    pub sync: SyncView,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,6 +279,7 @@ mod server {
             reapprove_url,
             token_expires_at,
             webhooks: super::super::cache::webhooks(engine.db(), store.id).await?,
+            sync: super::super::cache::sync_view(engine.db(), store).await?,
         })
     }
 }

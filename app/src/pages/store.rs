@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::stores::{
-    get_store, get_sync_status, Attention, DisconnectStore, GetStore, GetSyncStatus, ProgressState,
+    get_store, Attention, DisconnectStore, GetStore, GetSyncStatus, ProgressState,
     Resource as SyncResource, StoreDetail, StoreState, SyncNow, SyncView, WebhookInfo,
 };
 use crate::components::{
@@ -119,7 +119,7 @@ fn StoreBody(detail: StoreDetail, disconnect: ServerAction<DisconnectStore>) -> 
             {notice.map(|(tone, key)| view! { <Alert tone><span id="store-notice">{i18n.t(key)}</span></Alert> })}
             <div class="grid gap-6 lg:grid-cols-3">
                 <Card class="lg:col-span-2">
-                    <SyncPanel id=id2 active/>
+                    <SyncPanel id=id2 active initial=detail.sync.clone()/>
                 </Card>
                 <Card>
                     <h2 class="text-base font-semibold text-slate-900">{i18n.t(Key::StoreOverview)}</h2>
@@ -253,27 +253,20 @@ fn resource_key(r: SyncResource) -> Key {
     }
 }
 
-/// The live progress: rendered on the server from the first answer, then refreshed every second
-/// through a server function while a sync runs.
+/// The live progress: rendered on the server from the page's first answer, then refreshed through
+/// a server function — every second while a sync runs, every few seconds otherwise (a sync queued
+/// later, by the scheduler or "sync now", shows up without a reload).
 #[component]
-fn SyncPanel(id: String, active: bool) -> impl IntoView {
+fn SyncPanel(id: String, active: bool, initial: SyncView) -> impl IntoView {
     let i18n = use_i18n();
-    let first = Resource::new(
-        {
-            let id = id.clone();
-            move || id.clone()
-        },
-        get_sync_status,
-    );
     let poll = ServerAction::<GetSyncStatus>::new();
     let sync_now = ServerAction::<SyncNow>::new();
-    let latest = RwSignal::new(None::<SyncView>);
+    let view_now = RwSignal::new(initial);
     let refresh = use_context::<StoreRefresh>();
     Effect::new(move |_| {
         if let Some(Ok(view)) = poll.value().get() {
-            let was_running = latest.get_untracked().map(|v| v.running).unwrap_or(false);
-            let finished = was_running && !view.running;
-            latest.set(Some(view));
+            let finished = view_now.get_untracked().running && !view.running;
+            view_now.set(view);
             if finished {
                 if let Some(StoreRefresh(r)) = refresh {
                     r.update(|n| *n += 1);
@@ -290,19 +283,22 @@ fn SyncPanel(id: String, active: bool) -> impl IntoView {
             });
         }
     });
-    // Polling starts from an effect, i.e. only once this panel has hydrated: a poll answer that
-    // arrived before hydration changed the view under the server's HTML, and the bar could stay
-    // stuck on the server-rendered value.
+    // Started from an effect, i.e. only in the browser once this panel has hydrated.
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<bool>| {
         if started.is_some() {
             return true;
         }
+        let ticks = std::cell::Cell::new(0u32);
         let handle = set_interval_with_handle(
             move || {
-                // Until the first poll answers, assume a sync may be running.
-                let running = latest.get_untracked().map(|v| v.running).unwrap_or(true);
-                if running && !poll.pending().get_untracked() {
+                let n = ticks.get().wrapping_add(1);
+                ticks.set(n);
+                let running = view_now.get_untracked().running;
+                // A poll that has not answered in 10 s is given up on (a dropped connection would
+                // otherwise stop the bar for good).
+                let waiting = poll.pending().get_untracked() && n % 10 != 0;
+                if (running || n % IDLE_POLL_TICKS == 0) && !waiting {
                     poll.dispatch(GetSyncStatus {
                         id: id_for_poll.get_value(),
                     });
@@ -316,7 +312,7 @@ fn SyncPanel(id: String, active: bool) -> impl IntoView {
         true
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = Duration::from_secs(1);
+    let _ = (Duration::from_secs(1), IDLE_POLL_TICKS);
 
     let sync_id = id.clone();
     view! {
@@ -338,19 +334,12 @@ fn SyncPanel(id: String, active: bool) -> impl IntoView {
             Ok(()) => view! { <p class="mt-2 text-sm text-brand-800" role="status">{i18n.t(Key::SyncQueued)}</p> }.into_any(),
             Err(error) => view! { <div class="mt-2"><ErrorText error/></div> }.into_any(),
         })}
-        <Suspense fallback=|| view! { <div class="mt-4"><Loading lines=5/></div> }>
-            {move || Suspend::new(async move {
-                match first.await {
-                    Ok(initial) => {
-                        let view_now = Signal::derive(move || latest.get().unwrap_or_else(|| initial.clone()));
-                        view! { <SyncBars view=view_now/> }.into_any()
-                    }
-                    Err(error) => view! { <div class="mt-4"><ErrorText error/></div> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <SyncBars view=view_now.into()/>
     }
 }
+
+/// Seconds between polls while no sync runs.
+const IDLE_POLL_TICKS: u32 = 5;
 
 #[component]
 fn SyncBars(view: Signal<SyncView>) -> impl IntoView {
