@@ -297,8 +297,8 @@ fn SyncPanel(id: String, active: bool, initial: SyncView) -> impl IntoView {
                 let running = view_now.get_untracked().running;
                 // A poll that has not answered in 10 s is given up on (a dropped connection would
                 // otherwise stop the bar for good).
-                let waiting = poll.pending().get_untracked() && n % 10 != 0;
-                if (running || n % IDLE_POLL_TICKS == 0) && !waiting {
+                let waiting = poll.pending().get_untracked() && !n.is_multiple_of(10);
+                if (running || n.is_multiple_of(IDLE_POLL_TICKS)) && !waiting {
                     poll.dispatch(GetSyncStatus {
                         id: id_for_poll.get_value(),
                     });
