@@ -20,8 +20,8 @@ pub const DEFAULT_LIMIT: u32 = 5;
 pub const MAX_LIMIT: u32 = 20;
 const MAX_QUERY_CHARS: usize = 200;
 const MAX_TERMS: usize = 8;
-/// PostgreSQL ranks at most this many text matches (see `by_text`).
-const RANK_CANDIDATES: u32 = 500;
+/// Both engines rank at most this many text matches (see `by_text`).
+const RANK_CANDIDATES: u32 = 200;
 
 const PRODUCT_COLUMNS: &str = "p.shoprenter_product_id, p.name, p.sku, \
     CAST(p.price AS DOUBLE PRECISION) AS price, p.currency, CAST(p.stock AS BIGINT) AS stock, \
@@ -138,13 +138,14 @@ async fn by_text(
     let rows = match db {
         Db::Sqlite(pool) => {
             // Names and SKUs weigh more than descriptions (columns: name, sku, description).
-            // A store token inside the index was tried and was 3x slower: bm25 counts every
-            // phrase's documents, and the store's phrase matches the whole catalogue.
+            // bm25 costs ~1 µs per match, so like PostgreSQL below only the first
+            // RANK_CANDIDATES matches of this store are ranked (all of them for a specific
+            // question). A store token inside the index was tried and was 3x slower: bm25 counts
+            // every phrase's documents, and the store's phrase matches the whole catalogue.
             // The store check runs against the narrow (store_id) index, whose (store_id, rowid)
-            // keys answer it without reading the wide product row: a common word has ~1.7k
-            // candidates, and their product rows (raw JSON) do not fit the page cache.
+            // keys answer it without reading the wide product row.
             let sql = format!(
-                "WITH hits AS (
+                "WITH candidates AS (
                     SELECT assistant_product_search.rowid AS rid,
                            bm25(assistant_product_search, 10.0, 8.0, 1.0) AS score
                     FROM assistant_product_search
@@ -152,7 +153,8 @@ async fn by_text(
                         SELECT 1 FROM shoprenter_products_cache s
                             INDEXED BY idx_shoprenter_products_store
                         WHERE s.store_id = $2 AND s.rowid = assistant_product_search.rowid)
-                    ORDER BY score LIMIT $3)
+                    LIMIT {RANK_CANDIDATES}),
+                 hits AS (SELECT rid, score FROM candidates ORDER BY score LIMIT $3)
                  SELECT {PRODUCT_COLUMNS} FROM hits
                  JOIN shoprenter_products_cache p ON p.rowid = hits.rid
                  ORDER BY hits.score"
