@@ -118,6 +118,19 @@ pub fn key_name(input: &str) -> Result<String, FieldError> {
     }
 }
 
+/// Only local absolute paths are followed after sign-in: never `//host`, `/\host` or a URL.
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control());
+    if ok {
+        next
+    } else {
+        "/integrations"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +192,23 @@ mod tests {
         assert_eq!(new_password("1234567"), Err(FieldError::PasswordTooShort));
         assert!(new_password("12345678").is_ok());
         assert!(new_password("árvíztűrő").is_ok());
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next("/stores/1?x=2"), "/stores/1?x=2");
+        assert_eq!(
+            safe_next("/integrations/shoprenter/continue"),
+            "/integrations/shoprenter/continue"
+        );
+        for hostile in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(hostile), "/integrations", "{hostile:?}");
+        }
     }
 }

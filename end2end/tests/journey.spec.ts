@@ -18,6 +18,18 @@ async function hydrated(page: Page) {
   await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
 }
 
+/// On the simulator's admin page of the demo shop: uninstalls the app first when an earlier test
+/// (or attempt) left it installed (ShopRenter calls our UninstallUri, which frees the shop).
+async function showInstallButton(page: Page) {
+  await page.locator("#sim-install, #sim-uninstall").first().waitFor();
+  if (await page.locator("#sim-uninstall").isVisible()) {
+    const adminUrl = page.url();
+    await page.locator("#sim-uninstall").click();
+    await expect(page.locator("#sim-uninstall-result")).toContainText("HTTP 200");
+    await page.goto(adminUrl);
+  }
+}
+
 test.describe.configure({ mode: "serial" });
 
 test("merchant demo journey", async ({ page, request }) => {
@@ -52,16 +64,7 @@ test("merchant demo journey", async ({ page, request }) => {
   // 3. The simulator's admin install page (in live mode: the shop's ShopRenter admin).
   await page.waitForURL(new RegExp(`/${DEMO_SHOP}/admin/app/`));
   const simulator = new URL(page.url()).origin;
-  // A retry of this test finds the shop still installed by the first attempt's merchant:
-  // uninstall it there first (ShopRenter calls our UninstallUri), which frees it for this one.
-  const installOrManage = page.locator("#sim-install, #sim-uninstall");
-  await installOrManage.first().waitFor();
-  if (await page.locator("#sim-uninstall").isVisible()) {
-    const adminUrl = page.url();
-    await page.locator("#sim-uninstall").click();
-    await expect(page.locator("#sim-uninstall-result")).toContainText("HTTP 200");
-    await page.goto(adminUrl);
-  }
+  await showInstallButton(page);
   await shot(page, "04-simulator-install");
   await page.locator("#sim-install").click();
 
@@ -149,5 +152,45 @@ test("phone width: integrations page fits", async ({ browser }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, "13-phone-integrations");
+  await context.close();
+});
+
+test("installing from the shop admin while signed out: sign-up names the shop, then connects it", async ({ browser }) => {
+  test.setTimeout(120_000);
+  // The simulator's address is found the way a merchant finds it: through the connect button.
+  const scout = await browser.newContext();
+  const look = await scout.newPage();
+  await look.goto("/signup");
+  await hydrated(look);
+  await look.locator("#email").fill(`scout-${Date.now()}@example.hu`);
+  await look.locator("#password").fill("jelszo-12345");
+  await look.locator("#auth-submit").click();
+  await expect(look).toHaveURL(/\/integrations$/);
+  await hydrated(look);
+  await look.locator("#shopname").fill(DEMO_SHOP);
+  await look.locator("#connect-button").click();
+  await look.waitForURL(new RegExp(`/${DEMO_SHOP}/admin/app/`));
+  const adminUrl = look.url();
+  await scout.close();
+
+  // A new visitor, signed out, installs from the shop's admin.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(adminUrl);
+  await showInstallButton(page);
+  await page.locator("#sim-install").click();
+  await page.waitForURL(/\/signin\?next=/);
+  await expect(page.locator("#waiting-shop")).toContainText(`${DEMO_SHOP}.myshoprenter.hu`);
+  await hydrated(page);
+  await shot(page, "14-signin-waiting-shop");
+  await page.locator("#auth-form ~ p a[href^='/signup?next=']").click();
+  await expect(page).toHaveURL(/\/signup\?next=/);
+  await expect(page.locator("#waiting-shop")).toContainText(`${DEMO_SHOP}.myshoprenter.hu`);
+  await page.locator("#email").fill(`late-${Date.now()}@example.hu`);
+  await page.locator("#password").fill("jelszo-12345");
+  await page.locator("#auth-submit").click();
+  await page.waitForURL(/\/stores\/[0-9a-f-]{36}$/);
+  await expect(page.locator("#store-title")).toContainText(`${DEMO_SHOP}.myshoprenter.hu`);
+  await expect(page.locator("#store-status")).toContainText("Aktív");
   await context.close();
 });

@@ -23,6 +23,9 @@ use crate::storage::stores::{self, DisconnectReason, StoreRecord};
 use crate::storage::Db;
 use crate::tokens::TokenVault;
 
+/// Session key under which the EntryPoint keeps an install while the visitor signs in.
+pub const SESSION_PENDING_INSTALL: &str = "pending_install";
+
 /// The parameter we add to `app_url`; ShopRenter forwards it to the EntryPoint (§1 "Custom
 /// parameters through app_url").
 pub const INSTALL_PARAM: &str = "sr_install";
@@ -430,6 +433,16 @@ impl Installs {
         .await?;
         tracing::info!(shop = %store.shopname, changed, "store disconnected by the merchant");
         Ok(changed)
+    }
+
+    /// The shop an install still waits to connect (unconsumed, unexpired), so the sign-in page
+    /// the EntryPoint sent a visitor to can name it.
+    pub async fn waiting_shop(&self, install_id: Uuid) -> Result<Option<String>> {
+        let now = Utc::now();
+        Ok(installs::find_pending(&self.db, install_id)
+            .await?
+            .filter(|p| p.consumed_at.is_none() && p.expires_at > now)
+            .map(|p| p.shopname))
     }
 
     /// The shop's admin app page, built from the validated name and the configured template.

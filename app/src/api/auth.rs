@@ -21,6 +21,25 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     Ok(user.map(|u| Me { email: u.email }))
 }
 
+/// The shop a ShopRenter install waits to connect once this visitor signs in or signs up (the
+/// EntryPoint keeps it in the session), for the sign-in and sign-up pages to name.
+#[server(prefix = "/api", endpoint = "waiting_shop")]
+pub async fn waiting_shop() -> Result<Option<String>, AppError> {
+    let engine = super::ctx::engine()?;
+    let session = super::ctx::session().await?;
+    let install: Option<uuid::Uuid> = session
+        .get(integration::install::SESSION_PENDING_INSTALL)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "reading the session failed");
+            AppError::Unavailable
+        })?;
+    match install {
+        Some(id) => Ok(engine.installs().waiting_shop(id).await?),
+        None => Ok(None),
+    }
+}
+
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
@@ -42,7 +61,12 @@ pub async fn sign_in(
         .await?;
     accounts.start_session(&session, &user).await?;
     tracing::info!(user_id = %user.id, "signed in (web UI)");
-    leptos_axum::redirect(super::ctx::safe_next(next.as_deref().unwrap_or("")));
+    // A plain form post (no JavaScript yet) always sends `next` (the page's default when the URL
+    // had none) and follows this redirect. The hydrated form sends none and loads the next page
+    // itself (see pages/auth.rs).
+    if let Some(next) = next {
+        leptos_axum::redirect(crate::validate::safe_next(&next));
+    }
     Ok(())
 }
 
@@ -62,7 +86,12 @@ pub async fn sign_up(
         .sign_up(&email, &secrecy::SecretString::from(password))
         .await?;
     accounts.start_session(&session, &user).await?;
-    leptos_axum::redirect(super::ctx::safe_next(next.as_deref().unwrap_or("")));
+    // A plain form post (no JavaScript yet) always sends `next` (the page's default when the URL
+    // had none) and follows this redirect. The hydrated form sends none and loads the next page
+    // itself (see pages/auth.rs).
+    if let Some(next) = next {
+        leptos_axum::redirect(crate::validate::safe_next(&next));
+    }
     Ok(())
 }
 

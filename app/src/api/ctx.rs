@@ -54,19 +54,6 @@ pub async fn require_user() -> Result<(Arc<Engine>, User), AppError> {
     Ok((engine, user))
 }
 
-/// Only local absolute paths are followed after sign-in: never `//host`, `/\host` or a URL.
-pub fn safe_next(next: &str) -> &str {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.chars().any(|c| c.is_control());
-    if ok {
-        next
-    } else {
-        "/integrations"
-    }
-}
-
 /// Parses a store id from the browser; anything malformed is simply "not found".
 pub fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)

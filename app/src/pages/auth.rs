@@ -6,7 +6,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::{SignIn, SignUp};
+use crate::api::auth::{waiting_shop, SignIn, SignUp};
 use crate::components::layout::use_auth;
 use crate::components::{Alert, Card, Field, Spinner, Tone, BTN_PRIMARY, LINK};
 use crate::error::AppError;
@@ -39,6 +39,7 @@ fn AuthForm(mode: Mode) -> impl IntoView {
     let auth = use_auth();
     let sign_in = ServerAction::<SignIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
+    let query = use_query_map();
     // A successful answer changes who is signed in: the header looks again.
     Effect::new(move |_| {
         let ok = match mode {
@@ -47,10 +48,19 @@ fn AuthForm(mode: Mode) -> impl IntoView {
         };
         if let Some(Ok(())) = ok {
             auth.changed.update(|n| *n += 1);
+            // A full page load, not a client-side route change: `next` may be a server route
+            // (the install flow's continue step) that the client router would show as a 404,
+            // and every page is rendered afresh for the new session.
+            #[cfg(feature = "hydrate")]
+            {
+                let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
+                let _ = window().location().assign(validate::safe_next(&next));
+            }
         }
     });
-    let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
+    // A visitor the EntryPoint sent here is told which shop signing in connects.
+    let waiting = Resource::new(|| (), |_| waiting_shop());
 
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -113,20 +123,20 @@ fn AuthForm(mode: Mode) -> impl IntoView {
         if check_password(&secret).is_err() {
             return;
         }
-        let next = Some(next()).filter(|n| !n.is_empty());
+        // No `next`: the effect above navigates once the answer is in.
         match mode {
             Mode::SignIn => {
                 sign_in.dispatch(SignIn {
                     email: address,
                     password: secret,
-                    next,
+                    next: None,
                 });
             }
             Mode::SignUp => {
                 sign_up.dispatch(SignUp {
                     email: address,
                     password: secret,
-                    next,
+                    next: None,
                 });
             }
         }
@@ -166,10 +176,21 @@ fn AuthForm(mode: Mode) -> impl IntoView {
             <Card>
                 <h1 class="text-2xl font-bold tracking-tight text-slate-900">{i18n.t(title)}</h1>
                 <p class="mt-1 text-sm text-slate-600">{i18n.t(lead)}</p>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        waiting.await.ok().flatten().map(|shop| view! {
+                            <div class="mt-4">
+                                <Alert tone=Tone::Blue>
+                                    <span id="waiting-shop">{i18n.t(Key::WaitingShop)}" "<strong class="whitespace-nowrap">{format!("{shop}.myshoprenter.hu")}</strong></span>
+                                </Alert>
+                            </div>
+                        })
+                    })}
+                </Suspense>
                 // A real form: before hydration the browser posts it and the server answers with
                 // a redirect (to `next`, or back here with the error).
                 <form id="auth-form" method="post" action=action_url novalidate on:submit=on_submit class="mt-6 space-y-4">
-                    <input type="hidden" name="next" value=next/>
+                    <input type="hidden" name="next" value=move || validate::safe_next(&next()).to_owned()/>
                     {move || form_error().map(|k| view! { <Alert tone=Tone::Red><span id="form-error">{i18n.t(k)}</span></Alert> })}
                     <Field
                         id="email" name="email" label=Key::Email kind="email" autocomplete="email"

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use integration::install::{EntryOutcome, UninstallOutcome};
+use integration::install::{EntryOutcome, UninstallOutcome, SESSION_PENDING_INSTALL};
 use integration::Error;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -17,7 +17,6 @@ use crate::startup::AppState;
 
 /// Where the entry sends a merchant after sign-in to finish binding the install.
 pub const CONTINUE_PATH: &str = "/integrations/shoprenter/continue";
-const SESSION_PENDING_INSTALL: &str = "pending_install";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -125,9 +124,11 @@ async fn disconnect(
 /// The shop an install kept in this session is waiting for (shown on the sign-in page).
 pub async fn pending_install_shop(state: &AppState, session: &Session) -> Option<String> {
     let id: Uuid = session.get(SESSION_PENDING_INSTALL).await.ok().flatten()?;
-    integration::storage::installs::find_pending(state.engine.db(), id)
+    state
+        .engine
+        .installs()
+        .waiting_shop(id)
         .await
         .ok()
         .flatten()
-        .map(|p| p.shopname)
 }

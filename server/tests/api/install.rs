@@ -89,7 +89,21 @@ async fn entry_without_a_session_goes_through_sign_up_and_back() {
         assert!(to_sign_in.starts_with("/signin?next="), "{to_sign_in}");
         let page = app.get(merchant, &to_sign_in).await;
         assert_eq!(page.status(), 200);
-        assert!(page.text().await.unwrap().contains("name=\"email\""));
+        let html = page.text().await.unwrap();
+        assert!(html.contains("name=\"email\""));
+        // The page names the shop that signing in will connect; a visitor without one sees none.
+        assert!(
+            html.contains("id=\"waiting-shop\""),
+            "no waiting shop on {to_sign_in}"
+        );
+        assert!(html.contains(&format!("{SHOP}.myshoprenter.hu")));
+        let stranger = app
+            .get(&browser(&app.address), "/signin")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(stranger.contains("name=\"email\"") && !stranger.contains("waiting-shop"));
 
         let response = app
             .post_form(
