@@ -30,6 +30,16 @@ async function showInstallButton(page: Page) {
   }
 }
 
+/// Signs up a fresh merchant (`<prefix>-<time>@example.hu`) and lands on the integrations page.
+async function signUpNewMerchant(page: Page, prefix: string) {
+  await page.goto("/signup");
+  await hydrated(page);
+  await page.locator("#email").fill(`${prefix}-${Date.now()}@example.hu`);
+  await page.locator("#password").fill("jelszo-12345");
+  await page.locator("#auth-submit").click();
+  await expect(page).toHaveURL(/\/integrations$/);
+}
+
 test.describe.configure({ mode: "serial" });
 
 test("merchant demo journey", async ({ page, request }) => {
@@ -143,12 +153,7 @@ test("merchant demo journey", async ({ page, request }) => {
 test("phone width: integrations page fits", async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
-  await page.goto("/signup");
-  await hydrated(page);
-  await page.locator("#email").fill(`phone-${Date.now()}@example.hu`);
-  await page.locator("#password").fill("jelszo-12345");
-  await page.locator("#auth-submit").click();
-  await expect(page).toHaveURL(/\/integrations$/);
+  await signUpNewMerchant(page, "phone");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, "13-phone-integrations");
@@ -160,12 +165,7 @@ test("installing from the shop admin while signed out: sign-up names the shop, t
   // The simulator's address is found the way a merchant finds it: through the connect button.
   const scout = await browser.newContext();
   const look = await scout.newPage();
-  await look.goto("/signup");
-  await hydrated(look);
-  await look.locator("#email").fill(`scout-${Date.now()}@example.hu`);
-  await look.locator("#password").fill("jelszo-12345");
-  await look.locator("#auth-submit").click();
-  await expect(look).toHaveURL(/\/integrations$/);
+  await signUpNewMerchant(look, "scout");
   await hydrated(look);
   await look.locator("#shopname").fill(DEMO_SHOP);
   await look.locator("#connect-button").click();

@@ -10,6 +10,7 @@ use shoprenter::app_url::resolve_app_url;
 use shoprenter::signature::{SignedRequest, Verifier};
 use shoprenter::{ShopName, UrlTemplate};
 use tokio::sync::{mpsc, oneshot, Semaphore};
+use tower_sessions::Session;
 use url::Url;
 use uuid::Uuid;
 
@@ -435,9 +436,16 @@ impl Installs {
         Ok(changed)
     }
 
-    /// The shop an install still waits to connect (unconsumed, unexpired), so the sign-in page
-    /// the EntryPoint sent a visitor to can name it.
-    pub async fn waiting_shop(&self, install_id: Uuid) -> Result<Option<String>> {
+    /// The shop an install kept in this session still waits to connect (unconsumed, unexpired),
+    /// so the sign-in page the EntryPoint sent a visitor to can name it.
+    pub async fn waiting_shop(&self, session: &Session) -> Result<Option<String>> {
+        let install: Option<Uuid> = session
+            .get(SESSION_PENDING_INSTALL)
+            .await
+            .map_err(|e| Error::Session(e.to_string()))?;
+        let Some(install_id) = install else {
+            return Ok(None);
+        };
         let now = Utc::now();
         Ok(installs::find_pending(&self.db, install_id)
             .await?

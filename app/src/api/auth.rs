@@ -27,17 +27,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 pub async fn waiting_shop() -> Result<Option<String>, AppError> {
     let engine = super::ctx::engine()?;
     let session = super::ctx::session().await?;
-    let install: Option<uuid::Uuid> = session
-        .get(integration::install::SESSION_PENDING_INSTALL)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "reading the session failed");
-            AppError::Unavailable
-        })?;
-    match install {
-        Some(id) => Ok(engine.installs().waiting_shop(id).await?),
-        None => Ok(None),
-    }
+    Ok(engine.installs().waiting_shop(&session).await?)
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
@@ -61,12 +51,7 @@ pub async fn sign_in(
         .await?;
     accounts.start_session(&session, &user).await?;
     tracing::info!(user_id = %user.id, "signed in (web UI)");
-    // A plain form post (no JavaScript yet) always sends `next` (the page's default when the URL
-    // had none) and follows this redirect. The hydrated form sends none and loads the next page
-    // itself (see pages/auth.rs).
-    if let Some(next) = next {
-        leptos_axum::redirect(crate::validate::safe_next(&next));
-    }
+    redirect_after_sign_in(next);
     Ok(())
 }
 
@@ -86,12 +71,7 @@ pub async fn sign_up(
         .sign_up(&email, &secrecy::SecretString::from(password))
         .await?;
     accounts.start_session(&session, &user).await?;
-    // A plain form post (no JavaScript yet) always sends `next` (the page's default when the URL
-    // had none) and follows this redirect. The hydrated form sends none and loads the next page
-    // itself (see pages/auth.rs).
-    if let Some(next) = next {
-        leptos_axum::redirect(crate::validate::safe_next(&next));
-    }
+    redirect_after_sign_in(next);
     Ok(())
 }
 
@@ -120,4 +100,14 @@ pub async fn set_language(lang: String) -> Result<Lang, AppError> {
         }
     }
     Ok(lang)
+}
+
+/// A plain form post (no JavaScript yet) always sends `next` (the page's default when the URL had
+/// none) and follows this redirect. The hydrated form sends none and loads the next page itself
+/// (see pages/auth.rs).
+#[cfg(feature = "ssr")]
+fn redirect_after_sign_in(next: Option<String>) {
+    if let Some(next) = next {
+        leptos_axum::redirect(crate::validate::safe_next(&next));
+    }
 }

@@ -123,11 +123,10 @@ async fn disconnect(
 
 /// The shop an install kept in this session is waiting for (shown on the sign-in page).
 pub async fn pending_install_shop(state: &AppState, session: &Session) -> Option<String> {
-    let id: Uuid = session.get(SESSION_PENDING_INSTALL).await.ok().flatten()?;
     state
         .engine
         .installs()
-        .waiting_shop(id)
+        .waiting_shop(session)
         .await
         .ok()
         .flatten()
