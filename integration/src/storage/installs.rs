@@ -300,98 +300,141 @@ pub async fn record_callbacks(
     db: &Db,
     callbacks: &[NewCallback],
 ) -> Result<Vec<Option<Uuid>>, StorageError> {
-    use super::BeginWrite;
     use std::collections::HashSet;
     if callbacks.is_empty() {
         return Ok(Vec::new());
     }
-    // First occurrence of each key within the batch; later ones are replays of it.
+    // A new id for the first occurrence of each key within the batch; later ones are replays.
     let mut seen = HashSet::with_capacity(callbacks.len());
-    let first: Vec<bool> = callbacks
+    let ids: Vec<Option<Uuid>> = callbacks
         .iter()
-        .map(|c| seen.insert((c.shopname.as_str(), c.code.as_str(), c.timestamp)))
-        .collect();
-    let candidates: Vec<&NewCallback> = callbacks
-        .iter()
-        .zip(&first)
-        .filter(|(_, f)| **f)
-        .map(|(c, _)| c)
-        .collect();
-    let mut fresh_keys: HashSet<(String, String, i64)> = HashSet::with_capacity(candidates.len());
-    let ids: Vec<Uuid> = callbacks.iter().map(|_| Uuid::new_v4()).collect();
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        for chunk in candidates.chunks(MAX_CALLBACK_BATCH) {
-            let mut sql = String::from(
-                "INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let b = i * 4;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, 'install', ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4
-                ));
-            }
-            sql.push_str(" ON CONFLICT DO NOTHING RETURNING shopname, code, timestamp");
-            let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql);
-            for c in chunk {
-                q = q
-                    .bind(&c.shopname)
-                    .bind(&c.code)
-                    .bind(c.timestamp)
-                    .bind(c.now);
-            }
-            fresh_keys.extend(q.fetch_all(&mut *tx).await?);
-        }
-        let mut inserts: Vec<(&Uuid, &NewCallback)> = Vec::with_capacity(fresh_keys.len());
-        for ((c, f), id) in callbacks.iter().zip(&first).zip(&ids) {
-            if *f && fresh_keys.contains(&(c.shopname.clone(), c.code.clone(), c.timestamp)) {
-                inserts.push((id, c));
-            }
-        }
-        for chunk in inserts.chunks(MAX_CALLBACK_BATCH) {
-            let mut sql = String::from(
-                "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let b = i * 7;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for c in 1..=7 {
-                    sql.push_str(&format!("${}{}", b + c, if c < 7 { "," } else { ")" }));
-                }
-            }
-            let mut q = sqlx::query(&sql);
-            for (id, c) in chunk {
-                q = q
-                    .bind(**id)
-                    .bind(&c.shopname)
-                    .bind(&c.code)
-                    .bind(c.timestamp)
-                    .bind(&c.app_url)
-                    .bind(c.now)
-                    .bind(c.expires_at);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok::<_, sqlx::Error>(())
-    })?;
-    Ok(callbacks
-        .iter()
-        .zip(&first)
-        .zip(ids)
-        .map(|((c, f), id)| {
-            (*f && fresh_keys.contains(&(c.shopname.clone(), c.code.clone(), c.timestamp)))
-                .then_some(id)
+        .map(|c| {
+            seen.insert((c.shopname.as_str(), c.code.as_str(), c.timestamp))
+                .then(Uuid::new_v4)
         })
+        .collect();
+    let candidates: Vec<(Uuid, &NewCallback)> = ids
+        .iter()
+        .zip(callbacks)
+        .filter_map(|(id, c)| id.map(|id| (id, c)))
+        .collect();
+    let created: HashSet<Uuid> = match db {
+        Db::Postgres(pool) => record_callbacks_pg(pool, &candidates).await?,
+        Db::Sqlite(pool) => record_callbacks_sqlite(pool, &candidates).await?,
+    };
+    Ok(ids
+        .into_iter()
+        .map(|id| id.filter(|id| created.contains(id)))
         .collect())
+}
+
+/// PostgreSQL: one statement for the whole batch (its own transaction, one round trip). The
+/// replay guard's insert feeds the pending installs' insert, so only fresh signatures get one;
+/// arrays keep the statement text the same for every batch size, so it is planned once.
+async fn record_callbacks_pg(
+    pool: &sqlx::PgPool,
+    candidates: &[(Uuid, &NewCallback)],
+) -> Result<std::collections::HashSet<Uuid>, StorageError> {
+    fn col<'a, T>(
+        c: &[(Uuid, &'a NewCallback)],
+        f: impl Fn(&(Uuid, &'a NewCallback)) -> T,
+    ) -> Vec<T> {
+        c.iter().map(f).collect()
+    }
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "WITH batch AS (
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+                                  $6::timestamptz[], $7::timestamptz[])
+                 AS b(id, shopname, code, timestamp, app_url, created_at, expires_at)),
+         fresh AS (
+             INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at)
+             SELECT shopname, code, timestamp, 'install', created_at FROM batch
+             ON CONFLICT DO NOTHING RETURNING shopname, code, timestamp)
+         INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at)
+         SELECT b.id, b.shopname, b.code, b.timestamp, b.app_url, b.created_at, b.expires_at
+         FROM batch b JOIN fresh f USING (shopname, code, timestamp)
+         RETURNING id",
+    )
+    .bind(col(candidates, |(id, _)| *id))
+    .bind(col(candidates, |(_, c)| c.shopname.as_str()))
+    .bind(col(candidates, |(_, c)| c.code.as_str()))
+    .bind(col(candidates, |(_, c)| c.timestamp))
+    .bind(col(candidates, |(_, c)| c.app_url.as_str()))
+    .bind(col(candidates, |(_, c)| c.now))
+    .bind(col(candidates, |(_, c)| c.expires_at))
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// SQLite: the replay guard's multi-row insert, then the fresh ones' pending installs, in one
+/// write transaction.
+async fn record_callbacks_sqlite(
+    pool: &sqlx::SqlitePool,
+    candidates: &[(Uuid, &NewCallback)],
+) -> Result<std::collections::HashSet<Uuid>, StorageError> {
+    use std::collections::HashSet;
+    let mut fresh_keys: HashSet<(String, String, i64)> = HashSet::with_capacity(candidates.len());
+    let mut tx = pool.begin_write().await?;
+    for chunk in candidates.chunks(MAX_CALLBACK_BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 4;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, 'install', ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4
+            ));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING RETURNING shopname, code, timestamp");
+        let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql);
+        for (_, c) in chunk {
+            q = q
+                .bind(&c.shopname)
+                .bind(&c.code)
+                .bind(c.timestamp)
+                .bind(c.now);
+        }
+        fresh_keys.extend(q.fetch_all(&mut *tx).await?);
+    }
+    let inserts: Vec<&(Uuid, &NewCallback)> = candidates
+        .iter()
+        .filter(|(_, c)| fresh_keys.contains(&(c.shopname.clone(), c.code.clone(), c.timestamp)))
+        .collect();
+    for chunk in inserts.chunks(MAX_CALLBACK_BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 7;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 1..=7 {
+                sql.push_str(&format!("${}{}", b + c, if c < 7 { "," } else { ")" }));
+            }
+        }
+        let mut q = sqlx::query(&sql);
+        for (id, c) in chunk {
+            q = q
+                .bind(*id)
+                .bind(&c.shopname)
+                .bind(&c.code)
+                .bind(c.timestamp)
+                .bind(&c.app_url)
+                .bind(c.now)
+                .bind(c.expires_at);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(inserts.into_iter().map(|(id, _)| *id).collect())
 }
