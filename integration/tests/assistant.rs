@@ -143,6 +143,72 @@ async fn search_ignores_accents_and_ranks_names_first() {
 }
 
 #[tokio::test]
+async fn whole_words_come_before_word_beginnings() {
+    each_engine(|db| async move {
+        let store = seed_store(&db, "gamma", Some(chrono::Utc::now()))
+            .await
+            .unwrap();
+        seed_products(
+            &db,
+            store,
+            &[
+                product_json("g-1", "Teáskanna üveg", "G-1", 5990.0, 3, "Teafőzéshez"),
+                product_json("g-2", "Teászsák szett", "G-2", 990.0, 9, ""),
+                product_json("g-3", "Zöld tea 100 g", "G-3", 1490.0, 5, "Japán"),
+                product_json("g-4", "Matcha por", "ZOLD", 4990.0, 2, "Zöld tea őrlemény"),
+            ],
+        )
+        .await
+        .unwrap();
+        let (_, scope) = scope(&db, store).await;
+        let assistant = Assistant::new(db.clone());
+        let names = |found: &integration::assistant::model::ProductSearchResponse| {
+            found
+                .products
+                .iter()
+                .filter_map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+        };
+        // The whole word first, then the products it begins a word of.
+        let tea = assistant
+            .search_products(&scope, &search("tea"))
+            .await
+            .unwrap();
+        let tea = names(&tea);
+        assert_eq!(tea.len(), 4, "{tea:?}");
+        assert!(tea[..2].contains(&"Zöld tea 100 g".to_owned()), "{tea:?}");
+        assert!(tea[..2].contains(&"Matcha por".to_owned()), "{tea:?}");
+        // A word beginning alone still finds its products.
+        let teas = assistant
+            .search_products(&scope, &search("teas"))
+            .await
+            .unwrap();
+        let mut teas = names(&teas);
+        teas.sort();
+        assert_eq!(teas, ["Teáskanna üveg", "Teászsák szett"]);
+        // Enough whole-word matches answer alone.
+        let one = assistant
+            .search_products(
+                &scope,
+                &ProductSearchQuery {
+                    q: "tea".into(),
+                    limit: Some(1),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(names(&one), ["Zöld tea 100 g"]);
+        // An exact SKU answers alone, although its text is a word of other products too.
+        let sku = assistant
+            .search_products(&scope, &search("zold"))
+            .await
+            .unwrap();
+        assert_eq!(names(&sku), ["Matcha por"]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn search_by_sku_returns_prices_and_stock() {
     each_engine(|db| async move {
         let (alfa, _) = two_shops(&db).await;
