@@ -135,7 +135,7 @@ impl WebhookReceiver {
                 )
             }
             Ok(delivery) => {
-                let document = delivery.raw.to_string();
+                let document = delivery.document;
                 let hash = hex::encode(Sha256::digest(document.as_bytes()));
                 match &delivery.payload {
                     DeliveryPayload::Orders(orders) if !orders.is_empty() => {

@@ -1,7 +1,7 @@
 //! Benchmark harness: starts the real server (in-process) against the simulator and prints figures.
 //!
 //! ```text
-//! cargo run --release -p server --bin bench -- <a|b|c|d|e|all>
+//! cargo run --release -p server --bin bench -- <a|b|c|c-receive|d|e|all|crash>
 //! ```
 //! (a) full sync of 20k products + 20k customers + 20k orders at 3 requests/s, next to the
 //!     rate-limit bound and the 429s received; (b) the same with the limit lifted, records/s into
@@ -9,6 +9,7 @@
 //!     connections, 20 s) with p50/p99, PostgreSQL and SQLite; (d) delivery→cache lag p50/p99 at a
 //!     steady 500/s; (e) install callbacks/s with p50/p99, 64 connections.
 //! PostgreSQL runs use `BENCH_POSTGRES_URL` or `TEST_POSTGRES_URL` (a fresh database each run).
+//! `c-receive` runs only (c)'s receive-only half (for profiling the ingest path alone).
 //! `BENCH_RECORDS` (default 20000) and `BENCH_SECS` (default 20) shrink a run for a smoke test.
 
 use std::collections::HashMap;
@@ -22,6 +23,10 @@ use server::config::Settings;
 use server::startup::Application;
 use simulator::{AppRegistration, ShopSeed, Simulator, SimulatorConfig, SimulatorHandle};
 use uuid::Uuid;
+
+// The same allocator as the server binary, so the in-process server is measured as deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -87,10 +92,10 @@ async fn start(
             "SESSION_SECRET",
             "0123456789abcdef0123456789abcdef-bench".into(),
         ),
+        ("BACKGROUND_WORKERS", workers.to_string()),
     ]
     .into_iter()
     .collect();
-    std::env::set_var("BACKGROUND_WORKERS", if workers { "true" } else { "false" });
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let app = Application::build(settings).await.expect("application");
     let db = app.engine().db().clone();
@@ -728,9 +733,11 @@ async fn main() {
             full_sync(kind, false).await;
         }
     }
-    if run("c") {
+    if run("c") || scenario == "c-receive" {
         for kind in engines().into_iter().rev() {
-            webhooks_accepted(kind, true).await;
+            if scenario != "c-receive" {
+                webhooks_accepted(kind, true).await;
+            }
             webhooks_accepted(kind, false).await;
         }
     }

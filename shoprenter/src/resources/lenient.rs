@@ -78,6 +78,16 @@ pub(crate) fn values_to_list<T: DeserializeOwned>(v: Value) -> Result<Vec<T>, se
     }
 }
 
+/// [`values_to_list`] from a borrowed value: each item is deserialised in place, nothing cloned.
+pub(crate) fn value_to_list<T: DeserializeOwned>(v: &Value) -> Result<Vec<T>, serde_json::Error> {
+    match v {
+        Value::Array(items) => items.iter().map(T::deserialize).collect(),
+        Value::Object(map) if map.is_empty() => Ok(Vec::new()),
+        Value::Object(_) => Ok(vec![T::deserialize(v)?]),
+        _ => Ok(Vec::new()),
+    }
+}
+
 fn is_link_only(map: &serde_json::Map<String, Value>) -> bool {
     map.len() == 1 && map.contains_key("href")
 }

@@ -163,8 +163,11 @@ pub enum DeliveryPayload {
 pub struct WebhookDelivery {
     /// The typed contents.
     pub payload: DeliveryPayload,
-    /// The JSON document as received.
+    /// The JSON document, parsed.
     pub raw: Value,
+    /// The JSON document's text exactly as received (what the inbox keeps: no re-serialising on
+    /// the hot path, and byte-identical re-sends hash alike).
+    pub document: String,
     /// How it arrived.
     pub encoding: DeliveryEncoding,
 }
@@ -231,25 +234,25 @@ fn parse_document(
     if trimmed.starts_with(b"<") {
         return Err(WebhookError::XmlPayload);
     }
+    let document = std::str::from_utf8(trimmed)
+        .map_err(|e| WebhookError::InvalidJson(e.to_string()))?
+        .trim_end();
     let raw: Value =
-        serde_json::from_slice(trimmed).map_err(|e| WebhookError::InvalidJson(e.to_string()))?;
+        serde_json::from_str(document).map_err(|e| WebhookError::InvalidJson(e.to_string()))?;
     let Value::Object(root) = &raw else {
         return Err(WebhookError::InvalidJson(
             "top level is not an object".into(),
         ));
     };
-    let section = |outer: &str, inner: &str| {
-        root.get(outer)
-            .map(|o| o.get(inner).cloned().unwrap_or(o.clone()))
-    };
+    // Typed straight from the parsed document (borrowed, not cloned).
+    let section = |outer: &str, inner: &str| root.get(outer).map(|o| o.get(inner).unwrap_or(o));
     let payload = if let Some(orders) = section("orders", "order") {
         DeliveryPayload::Orders(
-            lenient::values_to_list(orders)
-                .map_err(|e| WebhookError::InvalidJson(e.to_string()))?,
+            lenient::value_to_list(orders).map_err(|e| WebhookError::InvalidJson(e.to_string()))?,
         )
     } else if let Some(subscribers) = section("newsletter", "subscriber") {
         DeliveryPayload::Newsletter(
-            lenient::values_to_list(subscribers)
+            lenient::value_to_list(subscribers)
                 .map_err(|e| WebhookError::InvalidJson(e.to_string()))?,
         )
     } else {
@@ -257,6 +260,7 @@ fn parse_document(
     };
     Ok(WebhookDelivery {
         payload,
+        document: document.to_owned(),
         raw,
         encoding,
     })

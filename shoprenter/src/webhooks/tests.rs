@@ -45,6 +45,8 @@ fn multipart_delivery_with_data_field_is_parsed() {
     assert_eq!(d.encoding, DeliveryEncoding::Multipart);
     assert_reference_order(&d);
     assert_eq!(d.raw["orders"]["order"][0]["innerId"], "247");
+    // Kept as sent (not re-serialised): what the inbox stores and hashes.
+    assert_eq!(d.document, DELIVERY.trim());
 }
 
 #[test]
