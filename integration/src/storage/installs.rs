@@ -380,19 +380,10 @@ async fn record_callbacks_sqlite(
         let mut sql = String::from(
             "INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let b = i * 4;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, 'install', ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4
-            ));
-        }
+        // Anonymous `?` placeholders bound in order: SQLite resolves `$N` names through a
+        // linear list, quadratic over a batch.
+        let rows = vec!["(?, ?, ?, 'install', ?)"; chunk.len()];
+        sql.push_str(&rows.join(","));
         sql.push_str(" ON CONFLICT DO NOTHING RETURNING shopname, code, timestamp");
         let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql);
         for (_, c) in chunk {
@@ -412,16 +403,7 @@ async fn record_callbacks_sqlite(
         let mut sql = String::from(
             "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for c in 1..=7 {
-                sql.push_str(&format!("${}{}", b + c, if c < 7 { "," } else { ")" }));
-            }
-        }
+        sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(","));
         let mut q = sqlx::query(&sql);
         for (id, c) in chunk {
             q = q
