@@ -174,11 +174,7 @@ pub async fn insert_rows(db: &Db, rows: &[&InboxRow]) -> Result<u64, StorageErro
     // SQLite: anonymous `?` placeholders, bound in order. With `$N` SQLite resolves each name
     // through a linear list, so a 512-row batch (6 656 parameters) spent most of its time looking
     // up names (`sqlite3_bind_parameter_name`, perf).
-    let row = format!(
-        "({}0,{})",
-        "?,".repeat(7),
-        vec!["?"; COLUMNS - 7 + 1].join(",")
-    );
+    let row = format!("({}0,{})", "?,".repeat(7), ["?"; COLUMNS - 7 + 1].join(","));
     let mut sql = String::with_capacity(200 + rows.len() * (row.len() + 1));
     sql.push_str(
         "INSERT INTO webhook_inbox (id, store_id, event, content_type, payload, dedupe_key, status, attempts, \
