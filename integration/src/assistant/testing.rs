@@ -141,6 +141,7 @@ async fn commit_page(
         let kept: Vec<OrderWithItems> = batch
             .iter()
             .map(|o| OrderWithItems {
+                store_id: o.store_id,
                 row: o.row.clone(),
                 platform_id: o.platform_id.clone(),
                 items: o.items.clone(),
@@ -254,6 +255,7 @@ pub async fn seed_orders(
             .map(|(i, item)| rows::order_item_row(store_id, Uuid::nil(), item, i, &currency))
             .collect();
         page.push(OrderWithItems {
+            store_id,
             row,
             platform_id: order.id.clone().unwrap_or_default(),
             items,

@@ -506,6 +506,7 @@ pub(crate) fn order_with_items(
         .map(|(i, item)| res::order_item_row(store_id, Uuid::nil(), item, i, &currency))
         .collect();
     Some(OrderWithItems {
+        store_id,
         row,
         platform_id: o.id.clone()?,
         items,

@@ -22,6 +22,7 @@ pub struct PageProgress {
 
 /// An order with its item rows; the items get the order row's id once it is known.
 pub struct OrderWithItems {
+    pub store_id: Uuid,
     pub row: Vec<Val>,
     pub platform_id: String,
     /// Item rows with a placeholder order id (column 1), replaced after the upsert.
@@ -29,7 +30,7 @@ pub struct OrderWithItems {
 }
 
 /// Upserts `rows` into `resource`'s table and, for a full pass, advances its progress row — one
-/// transaction.
+/// transaction. `orders` may belong to several stores (each carries its own).
 pub async fn commit_page(
     db: &Db,
     store_id: Uuid,
@@ -54,12 +55,17 @@ pub async fn commit_page(
             let order_rows: Vec<&Vec<Val>> = orders.iter().map(|o| &o.row).collect();
             let mut ids = std::collections::HashMap::with_capacity(orders.len());
             for chunk in order_rows.chunks(table.max_rows()) {
-                let sql = table.upsert_sql(kind, chunk.len(), Some("id, shoprenter_order_id"));
-                let returned: Vec<(Uuid, String)> =
-                    bind_vals!(sqlx::query_as::<_, (Uuid, String)>(&sql), chunk)
+                let sql =
+                    table.upsert_sql(kind, chunk.len(), Some("id, store_id, shoprenter_order_id"));
+                let returned: Vec<(Uuid, Uuid, String)> =
+                    bind_vals!(sqlx::query_as::<_, (Uuid, Uuid, String)>(&sql), chunk)
                         .fetch_all(&mut *tx)
                         .await?;
-                ids.extend(returned.into_iter().map(|(id, ext)| (ext, id)));
+                ids.extend(
+                    returned
+                        .into_iter()
+                        .map(|(id, store, ext)| ((store, ext), id)),
+                );
             }
             let mut order_ids: Vec<Uuid> = ids.values().copied().collect();
             order_ids.sort_unstable();
@@ -78,7 +84,7 @@ pub async fn commit_page(
             }
             let mut items: Vec<Vec<Val>> = Vec::new();
             for order in orders {
-                let Some(order_id) = ids.get(&order.platform_id) else {
+                let Some(order_id) = ids.get(&(order.store_id, order.platform_id)) else {
                     continue;
                 };
                 for mut item in order.items {
@@ -113,6 +119,28 @@ pub async fn commit_page(
         tx.commit().await
     })?;
     Ok(())
+}
+
+/// Upserts orders (of any stores) with their items in one transaction, outside any full pass.
+pub async fn commit_orders(
+    db: &Db,
+    orders: Vec<OrderWithItems>,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    // The store id only names a progress row, and there is none here.
+    commit_page(
+        db,
+        Uuid::nil(),
+        Resource::Orders,
+        Vec::new(),
+        orders,
+        None,
+        now,
+    )
+    .await
 }
 
 /// Removes what a finished full pass did not see (the shop deleted it): every row of the
@@ -153,4 +181,60 @@ pub async fn status_names(
         .into_iter()
         .filter_map(|(id, name)| Some((id, name?)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assistant::testing::{order_json, seed_store};
+    use crate::storage::testing::{engines, TestDb};
+    use crate::sync::order_with_items;
+
+    /// The webhook worker writes a batch's orders of several shops at once; the same API id in
+    /// two shops must keep each shop's items with its own order.
+    #[tokio::test]
+    async fn orders_of_two_stores_with_the_same_api_id_keep_their_own_items() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let now = Utc::now();
+            let names = std::collections::HashMap::new();
+            let mut orders = Vec::new();
+            for (shop, item) in [("egyik", "Teáskanna"), ("masik", "Kávéfőző")] {
+                let store = seed_store(&db, shop, None).await.unwrap();
+                let json = order_json(
+                    "b3JkZXItb3JkZXJfaWQ9MQ==",
+                    "1",
+                    ("Teszt", "Elek"),
+                    "+36301234567",
+                    "teszt@example.hu",
+                    "1",
+                    &[(item, "SKU-1", 1, 1000.0)],
+                );
+                let order = serde_json::from_value(json).unwrap();
+                orders.push(order_with_items(store, &order, &names, now).unwrap());
+            }
+            commit_orders(&db, orders, now).await.unwrap();
+            let items: Vec<(String, String)> = with_pool!(&db, |pool| {
+                sqlx::query_as(
+                    "SELECT s.shopname, i.name FROM shoprenter_order_items_cache i
+                     JOIN shoprenter_orders_cache o ON o.id = i.order_id
+                     JOIN stores s ON s.id = o.store_id AND s.id = i.store_id
+                     ORDER BY s.shopname",
+                )
+                .fetch_all(pool)
+                .await
+                .unwrap()
+            });
+            assert_eq!(
+                items,
+                vec![
+                    ("egyik".to_string(), "Teáskanna".to_string()),
+                    ("masik".to_string(), "Kávéfőző".to_string())
+                ],
+                "{kind:?}"
+            );
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
 }

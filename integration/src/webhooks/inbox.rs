@@ -314,38 +314,114 @@ pub enum DeliveryOutcome {
     },
 }
 
-/// Records outcomes for deliveries this worker holds; conditional on the lease.
+/// Processed deliveries of one (store, event) in a batch: `total_received` and
+/// `last_received_at` of its webhook row move by them.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub store_id: Uuid,
+    pub event: String,
+    pub count: i64,
+    pub last: DateTime<Utc>,
+}
+
+/// Moves each webhook row's counters by a batch (one statement per (store, event); a macro so
+/// the same text runs inside either engine's transaction).
+macro_rules! record_received {
+    ($tx:ident, $received:expr, $now:expr) => {
+        for r in $received {
+            sqlx::query(
+                "UPDATE shoprenter_webhooks SET total_received = total_received + $3,
+                        last_received_at = CASE WHEN last_received_at IS NULL OR last_received_at < $4 THEN $4 ELSE last_received_at END,
+                        updated_at = $5
+                 WHERE store_id = $1 AND event = $2",
+            )
+            .bind(r.store_id)
+            .bind(&r.event)
+            .bind(r.count as i32)
+            .bind(r.last)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+/// Records outcomes for deliveries this worker holds (conditional on the lease) and the webhook
+/// rows' counters, in one transaction.
+///
+/// Deliveries with the same outcome (almost always all of them: processed) are finished by one
+/// statement, so a batch costs a few statements instead of one per delivery. Pass `received`
+/// sorted, so concurrent batches update webhook rows in the same order.
 pub async fn finish_deliveries(
     db: &Db,
     worker: &str,
     outcomes: &[(Uuid, DeliveryOutcome)],
+    received: &[Received],
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        for (id, outcome) in outcomes {
-            let (status, error, next): (&str, Option<&str>, Option<DateTime<Utc>>) = match outcome {
-                DeliveryOutcome::Processed => ("processed", None, None),
-                DeliveryOutcome::Retry { error, at } => ("pending", Some(error), Some(*at)),
-                DeliveryOutcome::Failed { error } => ("failed", Some(error), None),
-                DeliveryOutcome::Ignored { reason } => ("ignored", Some(reason), None),
-            };
-            sqlx::query(
-                "UPDATE webhook_inbox SET status = $3, last_error = $4, next_attempt_at = $5, lease_until = NULL,
-                        processed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $6 END
-                 WHERE id = $1 AND locked_by = $2",
-            )
-            .bind(id)
-            .bind(worker)
-            .bind(status)
-            .bind(error)
-            .bind(next)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+    type Finish<'a> = (&'static str, Option<&'a str>, Option<DateTime<Utc>>);
+    let mut groups: Vec<(Finish<'_>, Vec<Uuid>)> = Vec::new();
+    for (id, outcome) in outcomes {
+        let finish: Finish<'_> = match outcome {
+            DeliveryOutcome::Processed => ("processed", None, None),
+            DeliveryOutcome::Retry { error, at } => ("pending", Some(error), Some(*at)),
+            DeliveryOutcome::Failed { error } => ("failed", Some(error), None),
+            DeliveryOutcome::Ignored { reason } => ("ignored", Some(reason), None),
+        };
+        match groups.iter_mut().find(|(f, _)| *f == finish) {
+            Some((_, ids)) => ids.push(*id),
+            None => groups.push((finish, vec![*id])),
         }
-        tx.commit().await
-    })?;
+    }
+    match db {
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin_write().await?;
+            for ((status, error, next), ids) in &groups {
+                sqlx::query(
+                    "UPDATE webhook_inbox SET status = $2, last_error = $3, next_attempt_at = $4, lease_until = NULL,
+                            processed_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $5 END
+                     WHERE locked_by = $1 AND id = ANY($6)",
+                )
+                    .bind(worker)
+                    .bind(status)
+                    .bind(error)
+                    .bind(next)
+                    .bind(now)
+                    .bind(ids)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            record_received!(tx, received, now);
+            tx.commit().await?;
+        }
+        Db::Sqlite(pool) => {
+            // Anonymous `?` placeholders, bound in order (see `insert_rows`).
+            let mut tx = pool.begin_write().await?;
+            for ((status, error, next), ids) in &groups {
+                for chunk in ids.chunks(500) {
+                    let sql = format!(
+                        "UPDATE webhook_inbox SET status = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL,
+                                processed_at = CASE WHEN ? = 'pending' THEN NULL ELSE ? END
+                         WHERE locked_by = ? AND id IN ({})",
+                        vec!["?"; chunk.len()].join(",")
+                    );
+                    let mut q = sqlx::query(&sql)
+                        .bind(status)
+                        .bind(error)
+                        .bind(next)
+                        .bind(status)
+                        .bind(now)
+                        .bind(worker);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+            }
+            record_received!(tx, received, now);
+            tx.commit().await?;
+        }
+    }
     Ok(())
 }
 
@@ -409,6 +485,83 @@ mod tests {
             assert_eq!(
                 (stored[1].0.as_str(), stored[1].1.is_some()),
                 ("failed", true)
+            );
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn finishing_groups_outcomes_and_touches_only_the_workers_own_deliveries() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let store = seed_store(&db, "finish", None).await.unwrap();
+            let rows: Vec<InboxRow> = ["a", "b", "c", "d", "e"]
+                .iter()
+                .map(|k| row(store, "pending", k))
+                .collect();
+            let refs: Vec<&InboxRow> = rows.iter().collect();
+            insert_rows(&db, &refs).await.unwrap();
+            let now = Utc::now();
+            let lease = Duration::from_secs(60);
+            let mine = claim_deliveries(&db, "w1", 4, now, lease).await.unwrap();
+            let theirs = claim_deliveries(&db, "w2", 4, now, lease).await.unwrap();
+            assert_eq!((mine.len(), theirs.len()), (4, 1), "{kind:?}");
+            let retry_at = now + chrono::Duration::seconds(30);
+            let mut outcomes: Vec<(Uuid, DeliveryOutcome)> = vec![
+                (mine[0].id, DeliveryOutcome::Processed),
+                (mine[1].id, DeliveryOutcome::Processed),
+                (
+                    mine[2].id,
+                    DeliveryOutcome::Retry {
+                        error: "503".into(),
+                        at: retry_at,
+                    },
+                ),
+                (
+                    mine[3].id,
+                    DeliveryOutcome::Failed {
+                        error: "gone".into(),
+                    },
+                ),
+            ];
+            // w2's delivery under w1's name: the lease check leaves it alone.
+            outcomes.push((theirs[0].id, DeliveryOutcome::Processed));
+            finish_deliveries(&db, "w1", &outcomes, &[], now)
+                .await
+                .unwrap();
+            let status_of = |id: Uuid| {
+                let db = db.clone();
+                async move {
+                    with_pool!(&db, |pool| {
+                        sqlx::query_as::<_, (String, Option<String>, bool, bool)>(
+                            "SELECT status, last_error, next_attempt_at IS NOT NULL, processed_at IS NOT NULL
+                             FROM webhook_inbox WHERE id = $1",
+                        )
+                        .bind(id)
+                        .fetch_one(pool)
+                        .await
+                        .unwrap()
+                    })
+                }
+            };
+            let processed = ("processed".to_string(), None, false, true);
+            assert_eq!(status_of(mine[0].id).await, processed, "{kind:?}");
+            assert_eq!(status_of(mine[1].id).await, processed, "{kind:?}");
+            assert_eq!(
+                status_of(mine[2].id).await,
+                ("pending".into(), Some("503".into()), true, false),
+                "{kind:?}"
+            );
+            assert_eq!(
+                status_of(mine[3].id).await,
+                ("failed".into(), Some("gone".into()), false, true),
+                "{kind:?}"
+            );
+            assert_eq!(
+                status_of(theirs[0].id).await,
+                ("pending".into(), None, false, false),
+                "{kind:?}"
             );
             db.close().await;
             test_db.cleanup().await;

@@ -1,8 +1,8 @@
 //! The inbox worker: claims pending deliveries, re-fetches each order from the API (deliveries
 //! are unsigned, reference §5, so the payload is never trusted), upserts it into the cache and
-//! records the outcome. Several deliveries of one order in a batch cost one fetch.
+//! records the outcome. Several deliveries of one order in a batch cost one fetch; a batch's
+//! orders (of every store in it) are written in one transaction, and its outcomes in another.
 
-use crate::storage::BeginWrite;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,9 +18,8 @@ use super::inbox::{self, ClaimedDelivery, DeliveryOutcome};
 use crate::jobs::backoff;
 use crate::storage::{stores, Db, StorageError};
 use crate::sync::write::{self, OrderWithItems};
-use crate::sync::{order_with_items, ApiSession, Resource, SyncError};
+use crate::sync::{order_with_items, ApiSession, SyncError};
 use crate::tokens::TokenVault;
-use crate::with_pool;
 
 /// Tuning of the inbox worker.
 #[derive(Debug, Clone)]
@@ -50,6 +49,14 @@ impl Default for InboxWorkerConfig {
             worker_id: format!("inbox-{}", &Uuid::new_v4().simple().to_string()[..12]),
         }
     }
+}
+
+/// One store's part of a batch: each delivery's outcome if the batch's orders commit, and the
+/// orders to write.
+struct StoreDone {
+    store: Option<Uuid>,
+    outcomes: Vec<(ClaimedDelivery, DeliveryOutcome)>,
+    orders: Vec<OrderWithItems>,
 }
 
 #[derive(Clone)]
@@ -129,10 +136,28 @@ impl InboxWorker {
                 .map(|(store, deliveries)| self.process_store(store, deliveries)),
         )
         .await;
+        // Every store's orders in one transaction: writers queue for SQLite's single write lock
+        // (and its busy handler sleeps), so one commit per batch keeps the lag low.
+        let mut orders: Vec<OrderWithItems> = Vec::new();
+        let mut lists = Vec::with_capacity(results.len());
+        for done in results {
+            orders.extend(done.orders);
+            lists.push((done.store, done.outcomes));
+        }
+        // One row order for every writer, so concurrent batches never lock rows crosswise.
+        orders.sort_by(|a, b| (a.store_id, &a.platform_id).cmp(&(b.store_id, &b.platform_id)));
+        let commit_error = match write::commit_orders(&self.db, orders, Utc::now()).await {
+            Ok(()) => None,
+            Err(e) => Some(e.to_string()),
+        };
         let mut outcomes = Vec::with_capacity(n);
         let mut received: HashMap<(Uuid, String), (i64, DateTime<Utc>)> = HashMap::new();
-        for (store, list) in results {
+        for (store, list) in lists {
             for (d, outcome) in list {
+                let outcome = match (outcome, &commit_error) {
+                    (DeliveryOutcome::Processed, Some(e)) => self.retry_or_fail(&d, e),
+                    (outcome, _) => outcome,
+                };
                 if let (Some(store), DeliveryOutcome::Processed) = (store, &outcome) {
                     let entry = received
                         .entry((store, d.event.clone().unwrap_or_default()))
@@ -143,8 +168,25 @@ impl InboxWorker {
                 outcomes.push((d.id, outcome));
             }
         }
-        inbox::finish_deliveries(&self.db, &self.config.worker_id, &outcomes, Utc::now()).await?;
-        record_received(&self.db, &received).await?;
+        let mut received: Vec<inbox::Received> = received
+            .into_iter()
+            .map(|((store_id, event), (count, last))| inbox::Received {
+                store_id,
+                event,
+                count,
+                last,
+            })
+            .collect();
+        // Fixed order: two batches updating the same webhook rows must not deadlock.
+        received.sort_by(|a, b| (a.store_id, &a.event).cmp(&(b.store_id, &b.event)));
+        inbox::finish_deliveries(
+            &self.db,
+            &self.config.worker_id,
+            &outcomes,
+            &received,
+            Utc::now(),
+        )
+        .await?;
         Ok(n)
     }
 
@@ -153,14 +195,19 @@ impl InboxWorker {
         &self,
         store_id: Option<Uuid>,
         deliveries: Vec<ClaimedDelivery>,
-    ) -> (Option<Uuid>, Vec<(ClaimedDelivery, DeliveryOutcome)>) {
+    ) -> StoreDone {
         let all = |outcome: DeliveryOutcome, ds: Vec<ClaimedDelivery>| {
             ds.into_iter()
                 .map(|d| (d, outcome.clone()))
                 .collect::<Vec<_>>()
         };
+        let done = |store: Option<Uuid>, outcomes| StoreDone {
+            store,
+            outcomes,
+            orders: Vec::new(),
+        };
         let Some(store_id) = store_id else {
-            return (
+            return done(
                 None,
                 all(
                     DeliveryOutcome::Ignored {
@@ -173,7 +220,7 @@ impl InboxWorker {
         let store = match stores::find(&self.db, store_id).await {
             Ok(Some(s)) if s.is_active => s,
             Ok(_) => {
-                return (
+                return done(
                     Some(store_id),
                     all(
                         DeliveryOutcome::Ignored {
@@ -183,7 +230,7 @@ impl InboxWorker {
                     ),
                 )
             }
-            Err(e) => return (Some(store_id), self.retry_all(deliveries, &e.to_string())),
+            Err(e) => return done(Some(store_id), self.retry_all(deliveries, &e.to_string())),
         };
         let span = tracing::Span::current();
         span.record("shop", store.shopname.as_str());
@@ -191,7 +238,7 @@ impl InboxWorker {
             match ApiSession::open(self.api.clone(), self.tokens.clone(), store_id).await {
                 Ok(s) => s,
                 Err(SyncError::StoreGone) => {
-                    return (
+                    return done(
                         Some(store_id),
                         all(
                             DeliveryOutcome::Ignored {
@@ -201,7 +248,7 @@ impl InboxWorker {
                         ),
                     )
                 }
-                Err(e) => return (Some(store_id), self.retry_all(deliveries, &e.to_string())),
+                Err(e) => return done(Some(store_id), self.retry_all(deliveries, &e.to_string())),
             };
         // One fetch per order, however many deliveries name it.
         let mut keys: Vec<String> = deliveries.iter().filter_map(order_key).collect();
@@ -223,26 +270,11 @@ impl InboxWorker {
             .await
             .unwrap_or_default();
         let now = Utc::now();
-        let mut orders: Vec<OrderWithItems> = fetched
+        let orders: Vec<OrderWithItems> = fetched
             .values()
             .filter_map(|r| r.as_ref().ok().and_then(|o| o.as_ref()))
             .filter_map(|o| order_with_items(store_id, o, &names, now))
             .collect();
-        // One row order for every writer, so concurrent batches never lock rows crosswise.
-        orders.sort_by(|a, b| a.platform_id.cmp(&b.platform_id));
-        if let Err(e) = write::commit_page(
-            &self.db,
-            store_id,
-            Resource::Orders,
-            Vec::new(),
-            orders,
-            None,
-            now,
-        )
-        .await
-        {
-            return (Some(store_id), self.retry_all(deliveries, &e.to_string()));
-        }
         let outcomes = deliveries
             .into_iter()
             .map(|d| {
@@ -261,7 +293,11 @@ impl InboxWorker {
                 (d, outcome)
             })
             .collect();
-        (Some(store_id), outcomes)
+        StoreDone {
+            store: Some(store_id),
+            outcomes,
+            orders,
+        }
     }
 
     async fn fetch_orders(
@@ -343,34 +379,4 @@ fn order_key(d: &ClaimedDelivery) -> Option<String> {
                 .filter(|i| i.chars().all(|c| c.is_ascii_digit()))
                 .map(|i| format!("inner:{i}"))
         })
-}
-
-/// `last_received_at` / `total_received` per (store, event).
-async fn record_received(
-    db: &Db,
-    received: &HashMap<(Uuid, String), (i64, DateTime<Utc>)>,
-) -> Result<(), StorageError> {
-    if received.is_empty() {
-        return Ok(());
-    }
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        for ((store_id, event), (n, last)) in received {
-            sqlx::query(
-                "UPDATE shoprenter_webhooks SET total_received = total_received + $3,
-                        last_received_at = CASE WHEN last_received_at IS NULL OR last_received_at < $4 THEN $4 ELSE last_received_at END,
-                        updated_at = $5
-                 WHERE store_id = $1 AND event = $2",
-            )
-            .bind(store_id)
-            .bind(event)
-            .bind(*n as i32)
-            .bind(*last)
-            .bind(Utc::now())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await
-    })?;
-    Ok(())
 }

@@ -466,7 +466,7 @@ async fn webhook_lag(kind: DbKind) {
     let total = rate * secs;
     let mut handles = Vec::new();
     for i in 0..total {
-        let due = started + Duration::from_micros(i * 1000 / rate);
+        let due = started + Duration::from_micros(i * 1_000_000 / rate);
         tokio::time::sleep_until(due.into()).await;
         let (shop_i, order) = ((i % 10) as usize, 1 + (i / 10) % 2000);
         let data = templates[shop_i]
