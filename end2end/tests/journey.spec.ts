@@ -46,6 +46,9 @@ test("merchant demo journey", async ({ page, request }) => {
   test.setTimeout(240_000);
   const email = `merchant-${Date.now()}@example.hu`;
   const password = "jelszo-12345";
+  const consoleLines: string[] = [];
+  page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
 
   // 1. Sign up, with inline validation first.
   await page.goto("/signup");
@@ -146,7 +149,19 @@ test("merchant demo journey", async ({ page, request }) => {
   await expect(page.locator("#disconnect-confirm")).toBeVisible();
   await shot(page, "11-disconnect-confirm");
   await page.locator("#disconnect-confirm").click();
-  await expect(page.locator("#store-status")).toContainText("Leválasztva");
+  try {
+    await expect(page.locator("#store-status")).toContainText("Leválasztva");
+  } catch (e) {
+    // Say whether the server or the page is behind: the store as the server reports it now,
+    // and anything the page logged (a wasm panic stops every reactive update).
+    const store = await page.request.post("/api/store", {
+      form: { id: storeId },
+      headers: { origin: new URL(page.url()).origin },
+    });
+    console.log(`store from the server (HTTP ${store.status()}): ${(await store.text()).slice(0, 400)}`);
+    console.log(`page console:\n${consoleLines.join("\n")}`);
+    throw e;
+  }
   await shot(page, "12-disconnected");
 });
 
