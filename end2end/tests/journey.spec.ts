@@ -42,13 +42,24 @@ async function signUpNewMerchant(page: Page, prefix: string) {
 
 test.describe.configure({ mode: "serial" });
 
+// The page's console, printed when a test fails: a wasm panic (a hydration mismatch, say) stops
+// every update on the page, and the failing step alone would not say so.
+let consoleLines: string[] = [];
+test.beforeEach(({ page }) => {
+  consoleLines = [];
+  page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
+});
+test.afterEach(({}, testInfo) => {
+  if (testInfo.status !== testInfo.expectedStatus && consoleLines.length > 0) {
+    console.log(`page console:\n${consoleLines.join("\n")}`);
+  }
+});
+
 test("merchant demo journey", async ({ page, request }) => {
   test.setTimeout(240_000);
   const email = `merchant-${Date.now()}@example.hu`;
   const password = "jelszo-12345";
-  const consoleLines: string[] = [];
-  page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-  page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
 
   // 1. Sign up, with inline validation first.
   await page.goto("/signup");
@@ -142,7 +153,19 @@ test("merchant demo journey", async ({ page, request }) => {
   await page.locator("#lang-hu").click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Rendelések");
 
-  // 8. Disconnect, with confirmation.
+  // 8. An API key for the assistant: shown once, listed, revoked (the list refreshes in place).
+  await page.goto(`/stores/${storeId}`);
+  await hydrated(page);
+  const keyLabel = `Telefonos asszisztens ${Date.now()}`; // the demo shop's store outlives a run
+  await page.locator("#key-label").fill(keyLabel);
+  await page.locator("#create-key").click();
+  await expect(page.locator("#new-key")).toContainText("sca_");
+  const keyRow = page.locator("#key-list li", { hasText: keyLabel });
+  await expect(keyRow).toBeVisible();
+  await keyRow.getByRole("button", { name: "Visszavonás" }).click();
+  await expect(keyRow).toContainText("Visszavonva");
+
+  // 9. Disconnect, with confirmation.
   await page.goto(`/stores/${storeId}`);
   await hydrated(page);
   await page.locator("#disconnect").click();
@@ -152,14 +175,12 @@ test("merchant demo journey", async ({ page, request }) => {
   try {
     await expect(page.locator("#store-status")).toContainText("Leválasztva");
   } catch (e) {
-    // Say whether the server or the page is behind: the store as the server reports it now,
-    // and anything the page logged (a wasm panic stops every reactive update).
+    // Say whether the server or the page is behind: the store as the server reports it now.
     const store = await page.request.post("/api/store", {
       form: { id: storeId },
       headers: { origin: new URL(page.url()).origin },
     });
     console.log(`store from the server (HTTP ${store.status()}): ${(await store.text()).slice(0, 400)}`);
-    console.log(`page console:\n${consoleLines.join("\n")}`);
     throw e;
   }
   await shot(page, "12-disconnected");

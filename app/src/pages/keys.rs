@@ -2,25 +2,43 @@
 
 use leptos::prelude::*;
 
-use crate::api::keys::{list_api_keys, ApiKeyRow, CreateApiKey, RevokeApiKey};
-use crate::components::{
-    Alert, Card, ErrorText, Field, Loading, Spinner, Tone, BTN_PRIMARY, BTN_SECONDARY,
-};
+use crate::api::keys::{ApiKeyRow, CreateApiKey, ListApiKeys, RevokeApiKey};
+use crate::components::{Alert, Card, ErrorText, Field, Spinner, Tone, BTN_PRIMARY, BTN_SECONDARY};
+use crate::error::AppError;
 use crate::i18n::{format_datetime, use_i18n, Key};
 use crate::validate;
 
+/// `initial` comes with the page (the store page loads it beside the store, so it is rendered on
+/// the server and hydrates as is); after a key is created or revoked the list is fetched again.
+/// No resource or `Transition` of its own: with them, nested inside the store page's `Suspend`,
+/// hydration panicked in 3 of 10 demo journeys (`tachys` hydration.rs: a marker node was not
+/// where the client expected it), and a panicked page stops updating altogether.
 #[component]
-pub fn ApiKeys(id: String, active: bool) -> impl IntoView {
+pub fn ApiKeys(
+    id: String,
+    active: bool,
+    initial: Result<Vec<ApiKeyRow>, AppError>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(
-        {
-            let id = id.clone();
-            move || (id.clone(), create.version().get(), revoke.version().get())
-        },
-        |(id, _, _)| list_api_keys(id),
-    );
+    let fetch = ServerAction::<ListApiKeys>::new();
+    let keys = RwSignal::new(initial);
+    let list_id = StoredValue::new(id.clone());
+    Effect::new(move |prev: Option<(usize, usize)>| {
+        let now = (create.version().get(), revoke.version().get());
+        if prev.is_some_and(|p| p != now) {
+            fetch.dispatch(ListApiKeys {
+                store: list_id.get_value(),
+            });
+        }
+        now
+    });
+    Effect::new(move |_| {
+        if let Some(list) = fetch.value().get() {
+            keys.set(list);
+        }
+    });
     let label = RwSignal::new(String::new());
     let touched = RwSignal::new(false);
     let error = Signal::derive(move || {
@@ -75,19 +93,15 @@ pub fn ApiKeys(id: String, active: bool) -> impl IntoView {
                 Err(crate::error::AppError::Invalid(_)) => ().into_any(),
                 Err(error) => view! { <ErrorText error/> }.into_any(),
             })}
-            <Transition fallback=|| view! { <div class="mt-4"><Loading/></div> }>
-                {move || Suspend::new(async move {
-                    match keys.await {
-                        Ok(list) if list.is_empty() => view! { <p class="mt-4 text-sm text-slate-600">{i18n.t(Key::ApiKeyNone)}</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul id="key-list" class="mt-4 divide-y divide-slate-100 rounded-lg border border-slate-200">
-                                {list.into_iter().map(|k| view! { <KeyRow key_row=k store=store_id.get_value() revoke/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <div class="mt-4"><ErrorText error/></div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match keys.get() {
+                Ok(list) if list.is_empty() => view! { <p class="mt-4 text-sm text-slate-600">{i18n.t(Key::ApiKeyNone)}</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul id="key-list" class="mt-4 divide-y divide-slate-100 rounded-lg border border-slate-200">
+                        {list.into_iter().map(|k| view! { <KeyRow key_row=k store=store_id.get_value() revoke/> }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(error) => view! { <div class="mt-4"><ErrorText error/></div> }.into_any(),
+            }}
         </Card>
     }
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::keys::{list_api_keys, ApiKeyRow};
 use crate::api::stores::{
     get_store, Attention, DisconnectStore, GetStore, GetSyncStatus, ProgressState,
     Resource as SyncResource, StoreDetail, StoreState, SyncNow, SyncView, WebhookInfo,
@@ -15,6 +16,7 @@ use crate::components::{
     Alert, Card, ErrorText, FriendlyError, Loading, ProgressBar, RequireAuth, Spinner, Tone,
     BTN_DANGER, BTN_SECONDARY, LINK,
 };
+use crate::error::AppError;
 use crate::i18n::{format_datetime, format_int, use_i18n, Key, Lang};
 use crate::pages::integrations::state_badge;
 
@@ -68,11 +70,14 @@ fn StoreOverview() -> impl IntoView {
         move || (id.get(), disconnect.version().get()),
         |(id, _)| get_store(id),
     );
+    // Created here, beside `detail`, not inside the `Suspend` below (see `ApiKeys`).
+    let keys = Resource::new(move || id.get(), list_api_keys);
     view! {
         <Transition fallback=|| view! { <Loading lines=6/> }>
             {move || Suspend::new(async move {
+                let keys = keys.await;
                 match detail.await {
-                    Ok(d) => view! { <StoreBody detail=d disconnect/> }.into_any(),
+                    Ok(d) => view! { <StoreBody detail=d keys disconnect/> }.into_any(),
                     Err(error) => view! { <FriendlyError error/> }.into_any(),
                 }
             })}
@@ -91,7 +96,11 @@ fn when(lang: Lang, at: Option<i64>) -> String {
 }
 
 #[component]
-fn StoreBody(detail: StoreDetail, disconnect: ServerAction<DisconnectStore>) -> impl IntoView {
+fn StoreBody(
+    detail: StoreDetail,
+    keys: Result<Vec<ApiKeyRow>, AppError>,
+    disconnect: ServerAction<DisconnectStore>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let s = detail.summary.clone();
     let active = matches!(s.state, StoreState::Active | StoreState::NeedsAttention);
@@ -174,7 +183,7 @@ fn StoreBody(detail: StoreDetail, disconnect: ServerAction<DisconnectStore>) -> 
                     <LiveWebhooks id=id5 initial=detail.webhooks.clone()/>
                 </Card>
             </div>
-            <crate::pages::keys::ApiKeys id=id4 active/>
+            <crate::pages::keys::ApiKeys id=id4 active initial=keys/>
         </div>
     }
 }
