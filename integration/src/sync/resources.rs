@@ -218,8 +218,8 @@ pub fn platform_time(s: Option<&str>) -> Option<DateTime<Utc>> {
         })
 }
 
-fn raw<T: Serialize>(record: &T) -> serde_json::Value {
-    serde_json::to_value(record).unwrap_or(serde_json::Value::Null)
+fn raw<T: Serialize>(record: &T) -> String {
+    serde_json::to_string(record).unwrap_or_else(|_| "null".to_owned())
 }
 
 fn text(s: &Option<String>) -> Val {

@@ -15,8 +15,14 @@ pub enum Val {
     I64(Option<i64>),
     Bool(Option<bool>),
     Time(Option<DateTime<Utc>>),
-    Json(serde_json::Value),
+    /// A JSON document as text, serialised straight from the typed record (no `Value` tree);
+    /// only ever bound to [`JSON_COLUMN`].
+    Json(String),
 }
+
+/// The JSON column of every cache table. PostgreSQL gets its text parameter cast to `jsonb`;
+/// SQLite stores the text as it is.
+pub const JSON_COLUMN: &str = "raw_data";
 
 /// A table's upsert shape: the columns written, the conflict key, and the columns left alone on
 /// update (the row's own id, creation time).
@@ -55,6 +61,9 @@ impl Table {
                     DbKind::Postgres => {
                         sql.push('$');
                         sql.push_str(&(r * n + c + 1).to_string());
+                        if self.columns[c] == JSON_COLUMN {
+                            sql.push_str("::jsonb");
+                        }
                     }
                 }
             }
@@ -102,7 +111,7 @@ macro_rules! bind_vals {
                     $crate::sync::upsert::Val::I64(x) => q.bind(*x),
                     $crate::sync::upsert::Val::Bool(x) => q.bind(*x),
                     $crate::sync::upsert::Val::Time(x) => q.bind(*x),
-                    $crate::sync::upsert::Val::Json(x) => q.bind(sqlx::types::Json(x)),
+                    $crate::sync::upsert::Val::Json(x) => q.bind(x.as_str()),
                 };
             }
         }
@@ -134,5 +143,21 @@ mod tests {
             "INSERT INTO t (id, store_id, ext_id, name) VALUES (?,?,?,?),(?,?,?,?) \
              ON CONFLICT (store_id, ext_id) DO UPDATE SET name = excluded.name"
         );
+    }
+
+    #[test]
+    fn postgres_casts_the_json_text_to_jsonb() {
+        let t = Table {
+            name: "t",
+            columns: &["id", "raw_data"],
+            conflict: "id",
+            keep_on_update: &[],
+        };
+        assert!(t
+            .upsert_sql(DbKind::Postgres, 1, None)
+            .starts_with("INSERT INTO t (id, raw_data) VALUES ($1,$2::jsonb) "));
+        assert!(t
+            .upsert_sql(DbKind::Sqlite, 1, None)
+            .starts_with("INSERT INTO t (id, raw_data) VALUES (?,?) "));
     }
 }
