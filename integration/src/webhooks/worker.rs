@@ -3,7 +3,7 @@
 //! records the outcome. Several deliveries of one order in a batch cost one fetch; a batch's
 //! orders (of every store in it) are written in one transaction, and its outcomes in another.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -151,7 +151,9 @@ impl InboxWorker {
             Err(e) => Some(e.to_string()),
         };
         let mut outcomes = Vec::with_capacity(n);
-        let mut received: HashMap<(Uuid, String), (i64, DateTime<Utc>)> = HashMap::new();
+        // Ordered by (store, event): two batches update the same webhook rows in the same order,
+        // so they cannot deadlock.
+        let mut received: BTreeMap<(Uuid, String), (i64, DateTime<Utc>)> = BTreeMap::new();
         for (store, list) in lists {
             for (d, outcome) in list {
                 let outcome = match (outcome, &commit_error) {
@@ -168,7 +170,7 @@ impl InboxWorker {
                 outcomes.push((d.id, outcome));
             }
         }
-        let mut received: Vec<inbox::Received> = received
+        let received: Vec<inbox::Received> = received
             .into_iter()
             .map(|((store_id, event), (count, last))| inbox::Received {
                 store_id,
@@ -177,8 +179,6 @@ impl InboxWorker {
                 last,
             })
             .collect();
-        // Fixed order: two batches updating the same webhook rows must not deadlock.
-        received.sort_by(|a, b| (a.store_id, &a.event).cmp(&(b.store_id, &b.event)));
         inbox::finish_deliveries(
             &self.db,
             &self.config.worker_id,
