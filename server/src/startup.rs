@@ -130,13 +130,23 @@ impl Application {
         self.engine.clone()
     }
 
+    /// Serves until Ctrl-C or SIGTERM, then stops the background side.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then stops the background side (tests stop each server
+    /// this way before dropping its database, so no worker still holds a connection).
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         // Connection info gives sign-in rate limiting the client's address.
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(stop)
             .await;
         self.background.shutdown(Duration::from_secs(15)).await;
         served

@@ -208,6 +208,11 @@ impl Db {
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }
+
+    /// (open, idle) connections: open minus idle are checked out right now.
+    pub fn connections(&self) -> (u32, usize) {
+        with_pool!(self, |pool| (pool.size(), pool.num_idle()))
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use integration::storage::testing::TestDb;
 use integration::{Db, DbKind, Engine};
@@ -61,6 +62,37 @@ pub struct TestApp {
     pub db: Db,
     pub vars: HashMap<String, String>,
     test_db: TestDb,
+    instances: Vec<Running>,
+}
+
+/// How long a single request may take before the test fails instead of hanging CI.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long stopping a server (listener, then background workers) may take.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A server started by a test, stopped in [`TestApp::cleanup`].
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    fn start(app: Application) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self { stop, task }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        match tokio::time::timeout(STOP_TIMEOUT, self.task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(outcome) => panic!("the server stopped with {outcome:?}"),
+            Err(_) => panic!("the server did not stop within {STOP_TIMEOUT:?}"),
+        }
+    }
 }
 
 pub async fn spawn_app(kind: DbKind) -> TestApp {
@@ -113,7 +145,7 @@ pub async fn spawn_app(kind: DbKind) -> TestApp {
         .expect("application builds");
     assert_eq!(app.port(), port);
     let engine = app.engine();
-    tokio::spawn(app.run_until_stopped());
+    let running = Running::start(app);
     TestApp {
         client: browser(&address),
         address,
@@ -123,6 +155,7 @@ pub async fn spawn_app(kind: DbKind) -> TestApp {
         engine,
         vars,
         test_db,
+        instances: vec![running],
     }
 }
 
@@ -138,6 +171,7 @@ pub fn browser(address: &str) -> reqwest::Client {
         .cookie_store(true)
         .redirect(Policy::none())
         .default_headers(headers)
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .unwrap()
 }
@@ -249,8 +283,31 @@ impl TestApp {
         self.sim.state().stats().token_requests
     }
 
+    /// Starts another server on this app's database and settings, on its own port.
+    pub async fn start_another_instance(&mut self) {
+        let mut vars = self.vars.clone();
+        vars.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
+        let app = Application::build(settings_from(&vars))
+            .await
+            .expect("another instance builds");
+        self.instances.push(Running::start(app));
+    }
+
+    /// Stops every server this test started, then closes the pool and drops the database.
+    /// Each step is bounded, so a leak fails this test with a message instead of hanging CI.
     pub async fn cleanup(self) {
-        self.db.close().await;
+        for instance in self.instances {
+            instance.stop().await;
+        }
+        if tokio::time::timeout(STOP_TIMEOUT, self.db.close())
+            .await
+            .is_err()
+        {
+            let (open, idle) = self.db.connections();
+            panic!(
+                "a database connection was still checked out {STOP_TIMEOUT:?} after the servers stopped ({open} open, {idle} idle)"
+            );
+        }
         self.test_db.cleanup().await;
     }
 

@@ -12,11 +12,10 @@ use std::time::Duration;
 
 use integration::sync::progress_for_store;
 use integration::{with_pool, DbKind};
-use server::startup::Application;
 use simulator::{OrderInput, OrderItemInput, ProductInput};
 use uuid::Uuid;
 
-use crate::helpers::{engines, settings_from, spawn_app, TestApp, SHOP};
+use crate::helpers::{engines, spawn_app, TestApp, SHOP};
 use crate::sync::{eventually, synced};
 
 const PRODUCTS: u32 = 650; // 4 product pages of 200
@@ -58,21 +57,11 @@ async fn seed(app: &TestApp) {
     }
 }
 
-/// Starts another `Application` on `app`'s database, on its own port.
-async fn second_instance(app: &TestApp) {
-    let mut vars = app.vars.clone();
-    vars.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
-    let second = Application::build(settings_from(&vars))
-        .await
-        .expect("second instance builds");
-    tokio::spawn(second.run_until_stopped());
-}
-
 async fn sync_once(instances: usize, email: &str) -> Outcome {
-    let app = spawn_app(DbKind::Postgres).await;
+    let mut app = spawn_app(DbKind::Postgres).await;
     seed(&app).await;
     for _ in 1..instances {
-        second_instance(&app).await;
+        app.start_another_instance().await;
     }
     let store_id = app.install_for_new_merchant(&app.client, SHOP, email).await;
     synced(&app.db, store_id, Duration::from_secs(120)).await;
