@@ -24,7 +24,13 @@ fi
 # `frontend` is left out: it turns on app's `hydrate` feature, and with ssr+hydrate unified the
 # server's Leptos code takes browser-only paths (spawn_local outside a LocalSet). Its code is built
 # for real, for wasm, by the release build below.
-cargo test --workspace --exclude frontend --locked
+# Bounded: a hung test fails the run with a message instead of eating CI's whole time budget
+# (a cold run takes ~10 minutes here).
+timeout --kill-after=30 2400 cargo test --workspace --exclude frontend --locked || {
+  status=$?
+  [[ $status -eq 124 ]] && echo "cargo test did not finish within 40 minutes: a test hangs (see the 'running for over 60 seconds' lines above)" >&2
+  exit "$status"
+}
 
 step "release site build (server + optimised wasm + Tailwind)"
 cargo leptos build --release

@@ -67,8 +67,9 @@ pub struct TestApp {
 
 /// How long a single request may take before the test fails instead of hanging CI.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long stopping a server (listener, then background workers) may take.
-const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long stopping a server may take (its workers get 15 s to reach a safe point, then are
+/// aborted; the other background tasks get another 15 s).
+const STOP_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// A server started by a test, stopped in [`TestApp::cleanup`].
 struct Running {
