@@ -212,8 +212,21 @@ fn log_startup(settings: &Settings, addr: std::net::SocketAddr) {
     );
 }
 
+/// The app's routes, generated once per process.
+///
+/// Generating them renders the app with a process-wide "suppress resource loads" flag set
+/// (leptos_server 0.8.8, `IS_SUPPRESSING_RESOURCE_LOAD`): a resource first polled by a request
+/// being served meanwhile, by another `Application` in the same process, parks forever and so
+/// does that response (leptos issue #4773). The API tests start many applications in one
+/// process and hung that way; doing it once, before any application can serve, rules it out.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let page_state = state.clone();
     let fallback_state = state.clone();
     let shell_options = state.leptos_options.clone();

@@ -5,6 +5,7 @@ mod accounts;
 mod assistant;
 mod helpers;
 mod install;
+mod rendering;
 mod sync;
 mod tokens;
 mod two_instances;
