@@ -36,6 +36,8 @@ struct Bench {
     registration: AppRegistration,
     db: Db,
     test_db: Option<TestDb>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -99,13 +101,18 @@ async fn start(
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let app = Application::build(settings).await.expect("application");
     let db = app.engine().db().clone();
-    tokio::spawn(app.run_until_stopped());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
     Bench {
         address,
         sim,
         registration,
         db,
         test_db: Some(test_db),
+        stop: Some(stop),
+        server: Some(server),
     }
 }
 
@@ -225,7 +232,18 @@ impl Bench {
         }
     }
 
+    /// Stops the server and its workers, then closes the pool and drops the database (a pool
+    /// closed under running workers waits for their connections).
     async fn finish(mut self) {
+        if let (Some(stop), Some(server)) = (self.stop.take(), self.server.take()) {
+            let _ = stop.send(());
+            if tokio::time::timeout(Duration::from_secs(45), server)
+                .await
+                .is_err()
+            {
+                eprintln!("the server did not stop within 45 s");
+            }
+        }
         self.db.close().await;
         if let Some(t) = self.test_db.take() {
             t.cleanup().await;
@@ -636,6 +654,9 @@ async fn crash_test(kind: DbKind) -> bool {
         registration,
         db,
         test_db: Some(test_db),
+        // A child process: killed below, not stopped.
+        stop: None,
+        server: None,
     };
     let store_id = bench.install("crash").await;
     let url = bench.webhook_url(store_id).await;
