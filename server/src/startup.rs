@@ -135,8 +135,18 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `stop` completes, then stops the background side (tests stop each server
-    /// this way before dropping its database, so no worker still holds a connection).
+    /// Serves on a spawned task until [`RunningApplication::stop`] (the API tests and the bench
+    /// stop each server this way before dropping its database, so no worker still holds a
+    /// connection).
+    pub fn spawn(self) -> RunningApplication {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(self.run_until(async {
+            let _ = stopped.await;
+        }));
+        RunningApplication { stop, task }
+    }
+
+    /// Serves until `stop` completes, then stops the background side.
     pub async fn run_until(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
@@ -150,6 +160,34 @@ impl Application {
             .await;
         self.background.shutdown(Duration::from_secs(15)).await;
         served
+    }
+}
+
+/// An application serving on its own task; see [`Application::spawn`].
+pub struct RunningApplication {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Why [`RunningApplication::stop`] did not end cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    #[error("did not stop within {0:?}")]
+    TimedOut(Duration),
+    #[error("its task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("serving failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+impl RunningApplication {
+    /// Stops the listener, then the background workers; waits at most `within`.
+    pub async fn stop(self, within: Duration) -> Result<(), StopError> {
+        let _ = self.stop.send(());
+        tokio::time::timeout(within, self.task)
+            .await
+            .map_err(|_| StopError::TimedOut(within))???;
+        Ok(())
     }
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use integration::storage::testing::TestDb;
 use integration::{with_pool, Db, DbKind};
 use server::config::Settings;
-use server::startup::Application;
+use server::startup::{Application, RunningApplication};
 use simulator::{AppRegistration, ShopSeed, Simulator, SimulatorConfig, SimulatorHandle};
 use uuid::Uuid;
 
@@ -36,8 +36,7 @@ struct Bench {
     registration: AppRegistration,
     db: Db,
     test_db: Option<TestDb>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    server: Option<RunningApplication>,
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -101,18 +100,13 @@ async fn start(
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let app = Application::build(settings).await.expect("application");
     let db = app.engine().db().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
     Bench {
         address,
         sim,
         registration,
         db,
         test_db: Some(test_db),
-        stop: Some(stop),
-        server: Some(server),
+        server: Some(app.spawn()),
     }
 }
 
@@ -235,13 +229,9 @@ impl Bench {
     /// Stops the server and its workers, then closes the pool and drops the database (a pool
     /// closed under running workers waits for their connections).
     async fn finish(mut self) {
-        if let (Some(stop), Some(server)) = (self.stop.take(), self.server.take()) {
-            let _ = stop.send(());
-            if tokio::time::timeout(Duration::from_secs(45), server)
-                .await
-                .is_err()
-            {
-                eprintln!("the server did not stop within 45 s");
+        if let Some(server) = self.server.take() {
+            if let Err(error) = server.stop(Duration::from_secs(45)).await {
+                eprintln!("the server {error}");
             }
         }
         self.db.close().await;
@@ -655,7 +645,6 @@ async fn crash_test(kind: DbKind) -> bool {
         db,
         test_db: Some(test_db),
         // A child process: killed below, not stopped.
-        stop: None,
         server: None,
     };
     let store_id = bench.install("crash").await;

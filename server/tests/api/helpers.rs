@@ -10,7 +10,7 @@ use integration::{Db, DbKind, Engine};
 use reqwest::header::{HeaderMap, HeaderValue, LOCATION, ORIGIN};
 use reqwest::redirect::Policy;
 use server::config::Settings;
-use server::startup::Application;
+use server::startup::{Application, RunningApplication};
 use simulator::{
     AppRegistration, HmacOrder, ShopSeed, Simulator, SimulatorConfig, SimulatorHandle,
 };
@@ -62,7 +62,7 @@ pub struct TestApp {
     pub db: Db,
     pub vars: HashMap<String, String>,
     test_db: TestDb,
-    instances: Vec<Running>,
+    instances: Vec<RunningApplication>,
 }
 
 /// How long a single request may take before the test fails instead of hanging CI.
@@ -70,31 +70,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long stopping a server may take (its workers get 15 s to reach a safe point, then are
 /// aborted; the other background tasks get another 15 s).
 const STOP_TIMEOUT: Duration = Duration::from_secs(45);
-
-/// A server started by a test, stopped in [`TestApp::cleanup`].
-struct Running {
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Running {
-    fn start(app: Application) -> Self {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
-        Self { stop, task }
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        match tokio::time::timeout(STOP_TIMEOUT, self.task).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(outcome) => panic!("the server stopped with {outcome:?}"),
-            Err(_) => panic!("the server did not stop within {STOP_TIMEOUT:?}"),
-        }
-    }
-}
 
 pub async fn spawn_app(kind: DbKind) -> TestApp {
     init_logs();
@@ -146,7 +121,7 @@ pub async fn spawn_app(kind: DbKind) -> TestApp {
         .expect("application builds");
     assert_eq!(app.port(), port);
     let engine = app.engine();
-    let running = Running::start(app);
+    let running = app.spawn();
     TestApp {
         client: browser(&address),
         address,
@@ -291,14 +266,16 @@ impl TestApp {
         let app = Application::build(settings_from(&vars))
             .await
             .expect("another instance builds");
-        self.instances.push(Running::start(app));
+        self.instances.push(app.spawn());
     }
 
     /// Stops every server this test started, then closes the pool and drops the database.
     /// Each step is bounded, so a leak fails this test with a message instead of hanging CI.
     pub async fn cleanup(self) {
         for instance in self.instances {
-            instance.stop().await;
+            if let Err(error) = instance.stop(STOP_TIMEOUT).await {
+                panic!("a test server {error}");
+            }
         }
         if tokio::time::timeout(STOP_TIMEOUT, self.db.close())
             .await
