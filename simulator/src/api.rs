@@ -412,8 +412,9 @@ fn list(
         "previous": if page > 0 { href(page - 1) } else { Value::Null },
         "next": if page < last { href(page + 1) } else { Value::Null },
         "last": href(last),
-        "items": items,
     });
+    // Moved in, not interpolated: `json!` would deep-copy the whole page through `to_value`.
+    body["items"] = Value::Array(items);
     if res.has_page_count() {
         body["pageCount"] = json!(page_count.to_string());
     }

@@ -103,7 +103,7 @@ fn product_extend(p: &Product, l: &Links) -> Value {
             rel
         })
         .collect();
-    json!({
+    let mut v = json!({
         "href": l.href(res, key),
         "id": res.id(key),
         "innerId": p.inner_id.to_string(),
@@ -154,9 +154,11 @@ fn product_extend(p: &Product, l: &Links) -> Value {
         "allImages": {
             "mainImage": format!("https://{}.shoprenter.hu/custom/{}/image/data/product/{}.jpg", l.shop, l.shop, p.sku.to_lowercase())
         },
-        "productDescriptions": descriptions,
-        "productCategoryRelations": relations,
-    })
+    });
+    // Moved in, not interpolated: `json!` would deep-copy them through `to_value`.
+    v["productDescriptions"] = Value::Array(descriptions);
+    v["productCategoryRelations"] = Value::Array(relations);
+    v
 }
 
 fn product_description(p: &Product, lang: u32, l: &Links) -> Option<Value> {
@@ -204,10 +206,12 @@ fn category(c: &Category, l: &Links, extend: bool) -> Value {
         "parentCategory": c.parent_id.map(|p| l.link(Resource::Categories, Key(p, 0))),
     });
     v["categoryDescriptions"] = if extend {
-        json!(LANGS
-            .iter()
-            .filter_map(|(lang, _)| category_description(c, *lang, l))
-            .collect::<Vec<_>>())
+        Value::Array(
+            LANGS
+                .iter()
+                .filter_map(|(lang, _)| category_description(c, *lang, l))
+                .collect(),
+        )
     } else {
         l.query_link(
             "categoryDescriptions",
@@ -378,8 +382,8 @@ fn order(o: &Order, l: &Links, extend: bool) -> Value {
         "currency": l.raw_link("currencies", "currency-currency_id=4"),
     });
     if extend {
-        v["orderTotals"] = json!(order_totals(o, l));
-        v["orderProducts"] = json!(order_products(o, l));
+        v["orderTotals"] = Value::Array(order_totals(o, l));
+        v["orderProducts"] = Value::Array(order_products(o, l));
     } else {
         v["orderTotals"] = l.query_link("orderTotals", "orderId", Resource::Orders, key);
         v["orderProducts"] = l.query_link("orderProducts", "orderId", Resource::Orders, key);
