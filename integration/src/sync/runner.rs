@@ -50,6 +50,15 @@ struct Mapped {
     orders: Vec<OrderWithItems>,
 }
 
+/// A fetched page, already mapped to rows.
+struct MappedPage {
+    records: i64,
+    page_count: Option<u64>,
+    limit: u32,
+    next_page: Option<u64>,
+    mapped: Mapped,
+}
+
 /// Where a pass stands while it runs.
 struct PassState {
     page: u64,
@@ -368,8 +377,9 @@ impl Syncer {
     ) -> Result<(), SyncError>
     where
         T: DeserializeOwned + Send + 'static,
-        F: Fn(Vec<T>, DateTime<Utc>) -> Mapped,
+        F: Fn(Vec<T>, DateTime<Utc>) -> Mapped + Send + Sync + 'static,
     {
+        let map = std::sync::Arc::new(map);
         let mut failures = 0u32;
         let mut reauthorized = false;
         'restart: loop {
@@ -385,9 +395,19 @@ impl Syncer {
                 params,
             );
             let (tx, mut rx) = mpsc::channel(2);
+            let map = map.clone();
+            // Pages are mapped to rows here too, so fetching, parsing and mapping page n+1 runs
+            // beside the write of page n (the single SQLite writer was waiting for it).
             let prefetch = tokio::spawn(async move {
                 futures::pin_mut!(stream);
                 while let Some(item) = stream.next().await {
+                    let item = item.map(|page| MappedPage {
+                        records: page.items.len() as i64,
+                        page_count: page.page_count,
+                        limit: page.limit,
+                        next_page: page.next_page,
+                        mapped: map(page.items, Utc::now()),
+                    });
                     let failed = item.is_err();
                     if tx.send(item).await.is_err() || failed {
                         break;
@@ -403,14 +423,14 @@ impl Syncer {
                             state.estimated_total = match page.page_count {
                                 Some(count) => Some((count * u64::from(page.limit)) as i64),
                                 None if page.next_page.is_none() => {
-                                    Some(state.records + page.items.len() as i64)
+                                    Some(state.records + page.records)
                                 }
                                 None => self.probe_total(session, spec.resource).await,
                             };
                         }
-                        let n = page.items.len() as i64;
+                        let n = page.records;
                         let next = page.next_page;
-                        let mapped = map(page.items, Utc::now());
+                        let mapped = page.mapped;
                         state.records += n;
                         state.records_this_run += n;
                         let progress = state.full.then(|| {
