@@ -3,7 +3,6 @@
 //! Reference: `shoprenter-protocol.md` §3 "Customer fields". The `password` field (a bcrypt
 //! hash) is dropped on read so it never reaches our cache.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::lenient::{parse_flag, parse_i64};
@@ -35,17 +34,14 @@ resource! {
         }
         object {}
         list {}
-        extra_with = "extra_without_password";
+        extra_filter = extra_without_password;
     }
 }
 
 /// Unknown fields minus `password`, which we have no use for and must not store.
-fn extra_without_password<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Map<String, Value>, D::Error> {
-    let mut map = Map::<String, Value>::deserialize(d)?;
+fn extra_without_password(mut map: Map<String, Value>) -> Map<String, Value> {
     map.remove("password");
-    Ok(map)
+    map
 }
 
 impl Customer {

@@ -2,7 +2,16 @@
 //! back as strings"; FX-* fixtures: `{}` standing for null, `null` links, a single object where
 //! the worked example has an array (§5 `webHookParameters`)).
 
-use serde::de::DeserializeOwned;
+//!
+//! The hot ones (text, related objects, inlined lists, collection items) read straight from the
+//! deserializer instead of through a `serde_json::Value`: a 200-record page is ~600 KB, and an
+//! intermediate tree per field, record and page cost more than the parse itself (measured).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{MapAccessDeserializer, StringDeserializer};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -10,7 +19,61 @@ use serde_json::Value;
 /// spelling, booleans as `"1"`/`"0"` (the platform's own flag spelling). `null`, `{}` (an empty XML
 /// element rendered as JSON) and any other shape are absent.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(scalar_text(Value::deserialize(d)?))
+    Text::deserialize(d).map(|t| t.0)
+}
+
+/// [`opt_string`] as a type, for hand-written visitors.
+pub(crate) struct Text(pub Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextVisitor).map(Text)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a scalar")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(if v { "1" } else { "0" }.to_owned()))
+    }
+    // Numbers spelled as serde_json spells them (`Value::Number`'s display).
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        opt_string(d)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
 }
 
 pub(crate) fn scalar_text(v: Value) -> Option<String> {
@@ -31,15 +94,105 @@ pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error>
     })
 }
 
+/// [`opt_u64`] as a type, for hand-written visitors.
+pub(crate) struct Count(pub Option<u64>);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        opt_u64(d).map(Count)
+    }
+}
+
 /// A related object or link; `null` and `{}` (as in `"customerGroup": {}`) are absent.
 pub fn opt_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
     d: D,
 ) -> Result<Option<T>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Object(map) if !map.is_empty() => serde_json::from_value(Value::Object(map))
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-        _ => Ok(None),
+    Obj::deserialize(d).map(|o| o.0)
+}
+
+/// [`opt_object`] as a type, for hand-written visitors.
+pub(crate) struct Obj<T>(pub Option<T>);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ObjVisitor(PhantomData)).map(Obj)
+    }
+}
+
+struct ObjVisitor<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for ObjVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // `{}` is absent; otherwise the object is read in place, its first key handed back.
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(None);
+        };
+        T::deserialize(MapAccessDeserializer::new(Replay::new(first, map))).map(Some)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        opt_object(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// A map whose first key was already read: hands that key out again, then the rest.
+struct Replay<A> {
+    first: Option<String>,
+    rest: A,
+}
+
+impl<A> Replay<A> {
+    fn new(first: String, rest: A) -> Self {
+        Self {
+            first: Some(first),
+            rest,
+        }
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.first.take() {
+            Some(key) => seed
+                .deserialize(StringDeserializer::<A::Error>::new(key))
+                .map(Some),
+            None => self.rest.next_key_seed(seed),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.rest.next_value_seed(seed)
     }
 }
 
@@ -49,16 +202,119 @@ pub fn opt_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
 pub fn inline_list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
     d: D,
 ) -> Result<Vec<T>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Object(map) if is_link_only(&map) => Ok(Vec::new()),
-        other => values_to_list(other).map_err(serde::de::Error::custom),
-    }
+    List::<T, true>::deserialize(d).map(|l| l.0)
 }
 
 /// Collection items: an array, a single object, or nothing. With `full=0` the items are
 /// `{href}` stubs, which are kept.
 pub fn item_list<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-    values_to_list(Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    List::<T, false>::deserialize(d).map(|l| l.0)
+}
+
+/// [`inline_list`] (`LINK_IS_EMPTY`) and [`item_list`] as a type. Arrays, the usual shape, are
+/// read item by item; the rare single-object shape goes through a `Value`.
+pub(crate) struct List<T, const LINK_IS_EMPTY: bool>(pub Vec<T>);
+
+impl<'de, T: DeserializeOwned, const LINK_IS_EMPTY: bool> Deserialize<'de>
+    for List<T, LINK_IS_EMPTY>
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ListVisitor::<T, LINK_IS_EMPTY>(PhantomData))
+            .map(List)
+    }
+}
+
+struct ListVisitor<T, const LINK_IS_EMPTY: bool>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned, const LINK_IS_EMPTY: bool> Visitor<'de>
+    for ListVisitor<T, LINK_IS_EMPTY>
+{
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list or an object")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
+        while let Some(item) = seq.next_element::<T>()? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let map = serde_json::Map::deserialize(MapAccessDeserializer::new(map))?;
+        if LINK_IS_EMPTY && is_link_only(&map) {
+            return Ok(Vec::new());
+        }
+        values_to_list(Value::Object(map)).map_err(serde::de::Error::custom)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        List::<T, LINK_IS_EMPTY>::deserialize(d).map(|l| l.0)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+}
+
+/// A map key, borrowed from the input when it can be (so matching a known field allocates
+/// nothing).
+pub(crate) enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+    pub fn into_string(self) -> String {
+        match self {
+            Key::Borrowed(s) => s.to_owned(),
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
 }
 
 /// A list of plain strings, also accepted as a single string.

@@ -37,36 +37,71 @@ macro_rules! resource {
             link { $( $(#[$lm:meta])* $lf:ident = $lj:literal, )* }
             object { $( $(#[$om:meta])* $of:ident : $ot:ty = $oj:literal, )* }
             list { $( $(#[$vm:meta])* $vf:ident : $vt:ty = $vj:literal, )* }
-            $( extra_with = $extra_de:literal; )?
+            $( extra_filter = $extra_filter:path; )?
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[serde(default)]
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
         pub struct $name {
             $(
                 $(#[$tm])*
-                #[serde(rename = $tj, deserialize_with = "crate::resources::lenient::opt_string", skip_serializing_if = "Option::is_none")]
+                #[serde(rename = $tj, skip_serializing_if = "Option::is_none")]
                 pub $tf: Option<String>,
             )*
             $(
                 $(#[$lm])*
-                #[serde(rename = $lj, deserialize_with = "crate::resources::lenient::opt_object", skip_serializing_if = "Option::is_none")]
+                #[serde(rename = $lj, skip_serializing_if = "Option::is_none")]
                 pub $lf: Option<crate::resources::Link>,
             )*
             $(
                 $(#[$om])*
-                #[serde(rename = $oj, deserialize_with = "crate::resources::lenient::opt_object", skip_serializing_if = "Option::is_none")]
+                #[serde(rename = $oj, skip_serializing_if = "Option::is_none")]
                 pub $of: Option<$ot>,
             )*
             $(
                 $(#[$vm])*
-                #[serde(rename = $vj, deserialize_with = "crate::resources::lenient::inline_list", skip_serializing_if = "Vec::is_empty")]
+                #[serde(rename = $vj, skip_serializing_if = "Vec::is_empty")]
                 pub $vf: Vec<$vt>,
             )*
             /// Fields this crate does not model, kept as received.
-            #[serde(flatten $(, deserialize_with = $extra_de)?)]
+            #[serde(flatten)]
             pub extra: serde_json::Map<String, serde_json::Value>,
+        }
+
+        // Hand-written rather than derived: a derive with a `flatten`ed `extra` first buffers
+        // the whole record into an intermediate tree; this reads each field in place.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " object"))
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        use crate::resources::lenient as l;
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<l::Key<'de>>()? {
+                            match key.as_str() {
+                                $( $tj => out.$tf = map.next_value::<l::Text>()?.0, )*
+                                $( $lj => out.$lf = map.next_value::<l::Obj<crate::resources::Link>>()?.0, )*
+                                $( $oj => out.$of = map.next_value::<l::Obj<$ot>>()?.0, )*
+                                $( $vj => out.$vf = map.next_value::<l::List<$vt, true>>()?.0, )*
+                                _ => {
+                                    let value = map.next_value::<serde_json::Value>()?;
+                                    out.extra.insert(key.into_string(), value);
+                                }
+                            }
+                        }
+                        $( out.extra = $extra_filter(out.extra); )?
+                        Ok(out)
+                    }
+                }
+                d.deserialize_map(V)
+            }
         }
     };
 }
@@ -74,24 +109,45 @@ pub(crate) use resource;
 
 /// A link to another resource, `{"href": "…"}`, possibly with the resource inlined (Extend
 /// resources and some links carry `id`, `innerId` and more, e.g. `manufacturer`, §3 "IDs").
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Link {
     /// Absolute URL of the linked resource (may name the legacy API host, §(d) 5).
-    #[serde(
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
     /// The linked resource's opaque id, when inlined.
-    #[serde(
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Everything else inlined with the link.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+// By hand for the same reason as the `resource!` structs: no buffering for `extra`.
+impl<'de> Deserialize<'de> for Link {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Link;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a link object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Link, A::Error> {
+                let mut out = Link::default();
+                while let Some(key) = map.next_key::<lenient::Key<'de>>()? {
+                    match key.as_str() {
+                        "href" => out.href = map.next_value::<lenient::Text>()?.0,
+                        "id" => out.id = map.next_value::<lenient::Text>()?.0,
+                        _ => {
+                            let value = map.next_value::<Value>()?;
+                            out.extra.insert(key.into_string(), value);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl Link {
@@ -115,79 +171,92 @@ impl Link {
 
 /// One page of a collection (§3 "Collections / pagination"):
 /// `{href, page, limit, [pageCount], first, previous, next, last, items}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Collection<T> {
     /// This page's URL.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
     /// 0-based page number (sent as a string).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u64>,
     /// Page size (≤ 200).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Number of pages; absent on some resources (orders, customers).
-    #[serde(
-        rename = "pageCount",
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pageCount", skip_serializing_if = "Option::is_none")]
     pub page_count: Option<u64>,
     /// Item count, only on a few CMS list resources.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
     /// Link to the first page.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<Link>,
     /// Link to the previous page, `null` on page 0.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<Link>,
     /// Link to the next page, `null` on the last one.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<Link>,
     /// Link to the last page.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<Link>,
     /// The records (`full=1`) or `{href}` stubs (`full=0`).
-    #[serde(default = "Vec::new", deserialize_with = "lenient::item_list")]
     pub items: Vec<T>,
     /// Unknown fields (e.g. `requestTime` on productExtend).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+// By hand: a derive with the `flatten`ed `extra` would buffer the whole page (~600 KB at 200
+// full records) into an intermediate tree before reading a single item.
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Collection<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for V<T> {
+            type Value = Collection<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a collection page")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Collection<T>, A::Error> {
+                let mut out = Collection {
+                    href: None,
+                    page: None,
+                    limit: None,
+                    page_count: None,
+                    total: None,
+                    first: None,
+                    previous: None,
+                    next: None,
+                    last: None,
+                    items: Vec::new(),
+                    extra: Map::new(),
+                };
+                while let Some(key) = map.next_key::<lenient::Key<'de>>()? {
+                    match key.as_str() {
+                        "href" => out.href = map.next_value::<lenient::Text>()?.0,
+                        "page" => out.page = map.next_value::<lenient::Count>()?.0,
+                        "limit" => out.limit = map.next_value::<lenient::Count>()?.0,
+                        "pageCount" => out.page_count = map.next_value::<lenient::Count>()?.0,
+                        "total" => out.total = map.next_value::<lenient::Count>()?.0,
+                        "first" => out.first = map.next_value::<lenient::Obj<Link>>()?.0,
+                        "previous" => out.previous = map.next_value::<lenient::Obj<Link>>()?.0,
+                        "next" => out.next = map.next_value::<lenient::Obj<Link>>()?.0,
+                        "last" => out.last = map.next_value::<lenient::Obj<Link>>()?.0,
+                        "items" => out.items = map.next_value::<lenient::List<T, false>>()?.0,
+                        _ => {
+                            let value = map.next_value::<Value>()?;
+                            out.extra.insert(key.into_string(), value);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 impl<T> Collection<T> {

@@ -246,3 +246,55 @@ fn lenient_number_helpers() {
     assert_eq!(parse_f64(Some("-1.0000")), Some(-1.0));
     assert_eq!(parse_flag(Some("2")), None);
 }
+
+#[test]
+fn reading_from_text_and_from_a_value_agree() {
+    // The hand-written visitors see borrowed keys from text and owned ones from a `Value`.
+    let from_text: Collection<Order> = serde_json::from_str(ORDERS).unwrap();
+    let value: serde_json::Value = serde_json::from_str(ORDERS).unwrap();
+    let from_value: Collection<Order> = serde_json::from_value(value.clone()).unwrap();
+    let from_ref = Collection::<Order>::deserialize(&value).unwrap();
+    assert_eq!(from_text, from_value);
+    assert_eq!(from_text, from_ref);
+}
+
+#[test]
+fn odd_shapes_are_read_leniently() {
+    let p: Product = serde_json::from_str(
+        r#"{"sku": true, "price": 12.5, "stock1": 3, "modelNumber": ["x"], "status": {"a": 1},
+            "taxClass": "oops", "manufacturer": [1], "parentProduct": {},
+            "productDescriptions": {"href": "https://x/api/productDescriptions?productId=1"},
+            "productPrices": {"net": "10", "gross": "12.7"},
+            "productCategoryRelations": null, "unknown": {"kept": [1, 2]}}"#,
+    )
+    .unwrap();
+    assert_eq!(p.sku.as_deref(), Some("1"));
+    assert_eq!(p.price.as_deref(), Some("12.5"));
+    assert_eq!(p.stock1.as_deref(), Some("3"));
+    assert_eq!(p.model_number, None);
+    assert_eq!(p.status, None);
+    assert_eq!(p.tax_class, None);
+    assert_eq!(p.manufacturer, None);
+    assert_eq!(p.parent_product, None);
+    assert!(
+        p.product_descriptions.is_empty(),
+        "a bare link is no record"
+    );
+    assert_eq!(
+        p.product_prices.len(),
+        1,
+        "a single object is a one-item list"
+    );
+    assert_eq!(p.product_prices[0].net.as_deref(), Some("10"));
+    assert!(p.product_category_relations.is_empty());
+    assert_eq!(p.extra["unknown"], serde_json::json!({"kept": [1, 2]}));
+
+    let page: Collection<Product> =
+        serde_json::from_str(r#"{"page": 3, "items": {"sku": "A"}, "next": {}}"#).unwrap();
+    assert_eq!(page.page, Some(3));
+    assert_eq!(page.next, None);
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].sku.as_deref(), Some("A"));
+    let empty: Collection<Product> = serde_json::from_str(r#"{"items": {}}"#).unwrap();
+    assert!(empty.items.is_empty());
+}
