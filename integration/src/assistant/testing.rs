@@ -128,7 +128,6 @@ pub fn order_json(
 /// workers write too, and a seeding transaction that loses the race is refused at once.
 async fn commit_page(
     db: &Db,
-    store_id: Uuid,
     resource: Resource,
     rows: Vec<Vec<crate::sync::upsert::Val>>,
     orders: Vec<OrderWithItems>,
@@ -147,16 +146,8 @@ async fn commit_page(
                 items: o.items.clone(),
             })
             .collect();
-        let result = write::commit_page(
-            db,
-            store_id,
-            resource,
-            rows.clone(),
-            batch,
-            progress.clone(),
-            now,
-        )
-        .await;
+        let result =
+            write::commit_page(db, resource, rows.clone(), batch, progress.clone(), now).await;
         match result {
             Err(StorageError::Sqlx(sqlx::Error::Database(e)))
                 if attempt < 50 && e.message().contains("locked") =>
@@ -186,16 +177,7 @@ pub async fn seed_products(
         let product: Product = parse(p)?;
         page.extend(rows::product_row(store_id, &product, now));
     }
-    commit_page(
-        db,
-        store_id,
-        Resource::Products,
-        page,
-        Vec::new(),
-        None,
-        now,
-    )
-    .await
+    commit_page(db, Resource::Products, page, Vec::new(), None, now).await
 }
 
 /// Order statuses as `(id, Hungarian name)`.
@@ -215,16 +197,7 @@ pub async fn seed_statuses(
             now,
         ));
     }
-    commit_page(
-        db,
-        store_id,
-        Resource::OrderStatuses,
-        page,
-        Vec::new(),
-        None,
-        now,
-    )
-    .await
+    commit_page(db, Resource::OrderStatuses, page, Vec::new(), None, now).await
 }
 
 /// Orders with their items; `status_names` maps status ids to names (the sync's lookup).
@@ -261,7 +234,7 @@ pub async fn seed_orders(
             items,
         });
     }
-    commit_page(db, store_id, Resource::Orders, Vec::new(), page, None, now).await
+    commit_page(db, Resource::Orders, Vec::new(), page, None, now).await
 }
 
 /// A customer account as `customers` returns it.
@@ -281,14 +254,5 @@ pub async fn seed_customer(
     let page = rows::customer_row(store_id, &customer, now)
         .into_iter()
         .collect();
-    commit_page(
-        db,
-        store_id,
-        Resource::Customers,
-        page,
-        Vec::new(),
-        None,
-        now,
-    )
-    .await
+    commit_page(db, Resource::Customers, page, Vec::new(), None, now).await
 }

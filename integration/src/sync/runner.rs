@@ -440,6 +440,7 @@ impl Syncer {
                                 .estimated_total
                                 .map(|t| (t - state.records).max(0) as f64 / rate.max(0.001));
                             PageProgress {
+                                store_id: session.store_id,
                                 next_page: next.unwrap_or(state.page + 1) as i64,
                                 records: n,
                                 estimated_total: state.estimated_total,
@@ -449,7 +450,6 @@ impl Syncer {
                         });
                         write::commit_page(
                             &self.db,
-                            session.store_id,
                             spec.resource,
                             mapped.rows,
                             mapped.orders,

@@ -10,9 +10,10 @@ use super::upsert::Val;
 use crate::storage::{Db, StorageError};
 use crate::{bind_vals, with_pool};
 
-/// How a page moves the progress row (only for full passes).
+/// How a page moves its store's progress row (only for full passes).
 #[derive(Debug, Clone)]
 pub struct PageProgress {
+    pub store_id: Uuid,
     pub next_page: i64,
     pub records: i64,
     pub estimated_total: Option<i64>,
@@ -33,7 +34,6 @@ pub struct OrderWithItems {
 /// transaction. `orders` may belong to several stores (each carries its own).
 pub async fn commit_page(
     db: &Db,
-    store_id: Uuid,
     resource: Resource,
     rows: Vec<Vec<Val>>,
     orders: Vec<OrderWithItems>,
@@ -105,7 +105,7 @@ pub async fn commit_page(
                         estimated_total = COALESCE($5, estimated_total), records_per_sec = $6, eta_secs = $7, updated_at = $8
                  WHERE store_id = $1 AND resource = $2",
             )
-            .bind(store_id)
+            .bind(p.store_id)
             .bind(resource.as_str())
             .bind(p.next_page as i32)
             .bind(p.records)
@@ -130,17 +130,7 @@ pub async fn commit_orders(
     if orders.is_empty() {
         return Ok(());
     }
-    // The store id only names a progress row, and there is none here.
-    commit_page(
-        db,
-        Uuid::nil(),
-        Resource::Orders,
-        Vec::new(),
-        orders,
-        None,
-        now,
-    )
-    .await
+    commit_page(db, Resource::Orders, Vec::new(), orders, None, now).await
 }
 
 /// Removes what a finished full pass did not see (the shop deleted it): every row of the
