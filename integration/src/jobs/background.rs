@@ -1,6 +1,6 @@
 //! Everything that runs in the background of one server process, started and stopped together:
 //! the job workers (token, webhook registration, syncs), the webhook inbox writer (group commit)
-//! and worker, and the sync scheduler.
+//! and worker, the sync scheduler and SQLite's WAL checkpointer.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -92,6 +92,11 @@ impl Background {
             engine.public_base_url().clone(),
             config.webhook_events.clone(),
         );
+        // Every instance writes (the inbox at least), so every one keeps SQLite's WAL short.
+        tasks.spawn(crate::storage::checkpoint::run(
+            db.clone(),
+            shutdown_rx.clone(),
+        ));
         let (workers, job_wake) = if config.run_workers {
             let mut handlers: HashMap<&'static str, Arc<dyn JobHandler>> =
                 syncer.handlers().into_iter().collect();
