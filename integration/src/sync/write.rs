@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::resources::{Resource, ORDER_ITEMS};
-use super::upsert::Val;
+use super::upsert::{BindRows, Val};
 use crate::storage::{Db, StorageError};
-use crate::{bind_vals, with_pool};
+use crate::with_pool;
 
 /// How a page moves its store's progress row (only for full passes).
 #[derive(Debug, Clone)]
@@ -45,20 +45,24 @@ pub async fn commit_page(
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         for chunk in rows.chunks(table.max_rows()) {
-            let sql = table.upsert_sql(kind, chunk.len(), None);
-            bind_vals!(sqlx::query(&sql), chunk)
+            let sql = table.upsert_sql(kind, chunk, None);
+            sqlx::query(&sql)
+                .bind_rows(chunk)?
                 .execute(&mut *tx)
                 .await?;
         }
         if !orders.is_empty() {
             // Orders: upsert, learn each row's id, then replace its items.
-            let order_rows: Vec<&Vec<Val>> = orders.iter().map(|o| &o.row).collect();
+            let (order_rows, orders): (Vec<Vec<Val>>, Vec<_>) = orders
+                .into_iter()
+                .map(|o| (o.row, (o.store_id, o.platform_id, o.items)))
+                .unzip();
             let mut ids = std::collections::HashMap::with_capacity(orders.len());
             for chunk in order_rows.chunks(table.max_rows()) {
-                let sql =
-                    table.upsert_sql(kind, chunk.len(), Some("id, store_id, shoprenter_order_id"));
+                let sql = table.upsert_sql(kind, chunk, Some("id, store_id, shoprenter_order_id"));
                 let returned: Vec<(Uuid, Uuid, String)> =
-                    bind_vals!(sqlx::query_as::<_, (Uuid, Uuid, String)>(&sql), chunk)
+                    sqlx::query_as::<_, (Uuid, Uuid, String)>(&sql)
+                        .bind_rows(chunk)?
                         .fetch_all(&mut *tx)
                         .await?;
                 ids.extend(
@@ -83,18 +87,19 @@ pub async fn commit_page(
                 q.execute(&mut *tx).await?;
             }
             let mut items: Vec<Vec<Val>> = Vec::new();
-            for order in orders {
-                let Some(order_id) = ids.get(&(order.store_id, order.platform_id)) else {
+            for (store_id, platform_id, order_items) in orders {
+                let Some(order_id) = ids.get(&(store_id, platform_id)) else {
                     continue;
                 };
-                for mut item in order.items {
+                for mut item in order_items {
                     item[1] = Val::Uuid(*order_id);
                     items.push(item);
                 }
             }
             for chunk in items.chunks(ORDER_ITEMS.max_rows()) {
-                let sql = ORDER_ITEMS.upsert_sql(kind, chunk.len(), None);
-                bind_vals!(sqlx::query(&sql), chunk)
+                let sql = ORDER_ITEMS.upsert_sql(kind, chunk, None);
+                sqlx::query(&sql)
+                    .bind_rows(chunk)?
                     .execute(&mut *tx)
                     .await?;
             }
