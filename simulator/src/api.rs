@@ -9,10 +9,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::model::{now, WebHook};
-use crate::render::{render, Links};
+use crate::render::{render, Href, Links, Record};
 use crate::resources::{inner_of, lang_of, list_keys, Filters, Key, Resource};
 use crate::state::{lock, Fault, SimState, TokenInfo};
 use crate::writes::{self, BodyError};
@@ -71,9 +72,9 @@ pub(crate) fn to_xml(v: &Value, out: &mut String) {
     }
 }
 
-fn respond(status: StatusCode, body: &Value, fmt: Format) -> Response {
+fn respond(status: StatusCode, body: &impl Serialize, fmt: Format) -> Response {
     if fmt.json {
-        let mut text = body.to_string();
+        let mut text = serde_json::to_string(body).expect("a rendered body serialises");
         if fmt.malformed {
             // Cut the document in half: a client must survive a broken body on a 200.
             let mut cut = text.len() / 2;
@@ -92,8 +93,10 @@ fn respond(status: StatusCode, body: &Value, fmt: Format) -> Response {
         )
             .into_response()
     } else {
+        // XML is the rare case: it goes through a `Value` tree, JSON is written directly.
+        let body = serde_json::to_value(body).expect("a rendered body serialises");
         let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><response>");
-        to_xml(body, &mut xml);
+        to_xml(&body, &mut xml);
         xml.push_str("</response>");
         (
             status,
@@ -338,6 +341,22 @@ fn page_href(base: &str, kept: &[(String, String)], page: usize, limit: usize) -
     format!("{base}?{}", q.finish())
 }
 
+/// A collection page (reference §3).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    href: String,
+    page: String,
+    limit: String,
+    first: Href,
+    previous: Option<Href>,
+    next: Option<Href>,
+    last: Href,
+    items: Vec<Record>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_count: Option<String>,
+}
+
 fn list(
     state: &SimState,
     shop: &str,
@@ -390,8 +409,10 @@ fn list(
         .cloned()
         .collect();
     let base = format!("{}/{}", l.api, res.path());
-    let href = |p: usize| json!({ "href": page_href(&base, &kept, p, limit) });
-    let items: Vec<Value> = keys
+    let href = |p: usize| Href {
+        href: page_href(&base, &kept, p, limit),
+    };
+    let items: Vec<Record> = keys
         .iter()
         .skip(page * limit)
         .take(limit)
@@ -399,25 +420,24 @@ fn list(
             if full {
                 render(&shop_data, res, *k, l)
             } else {
-                Some(json!({ "href": l.href(res, *k) }))
+                Some(Record::Link(Href {
+                    href: l.href(res, *k),
+                }))
             }
         })
         .collect();
     drop(shop_data);
-    let mut body = json!({
-        "href": page_href(&base, &kept, page, limit),
-        "page": page.to_string(),
-        "limit": limit.to_string(),
-        "first": href(0),
-        "previous": if page > 0 { href(page - 1) } else { Value::Null },
-        "next": if page < last { href(page + 1) } else { Value::Null },
-        "last": href(last),
-    });
-    // Moved in, not interpolated: `json!` would deep-copy the whole page through `to_value`.
-    body["items"] = Value::Array(items);
-    if res.has_page_count() {
-        body["pageCount"] = json!(page_count.to_string());
-    }
+    let body = Page {
+        href: page_href(&base, &kept, page, limit),
+        page: page.to_string(),
+        limit: limit.to_string(),
+        first: href(0),
+        previous: (page > 0).then(|| href(page - 1)),
+        next: (page < last).then(|| href(page + 1)),
+        last: href(last),
+        items,
+        page_count: res.has_page_count().then(|| page_count.to_string()),
+    };
     respond(StatusCode::OK, &body, fmt)
 }
 
