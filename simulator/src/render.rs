@@ -45,9 +45,14 @@ impl Links {
             href: self.href(res, key),
         }
     }
+    /// The `href` and `id` of a record addressed by its raw (unencoded) id, encoded once.
+    fn raw_record(&self, path: &str, raw_id: &str) -> (String, String) {
+        let id = STANDARD.encode(raw_id);
+        (format!("{}/{path}/{id}", self.api), id)
+    }
     fn raw_link(&self, path: &str, raw_id: &str) -> Href {
         Href {
-            href: format!("{}/{path}/{}", self.api, STANDARD.encode(raw_id)),
+            href: self.raw_record(path, raw_id).0,
         }
     }
     fn language(&self, lang: u32) -> Href {
@@ -248,10 +253,10 @@ fn product_extend(p: Product, l: &Links) -> ProductJson {
         .iter()
         .map(|c| {
             let raw = format!("productCategory-product_id={}&category_id={c}", p.inner_id);
-            let Href { href } = l.raw_link("productCategoryRelations", &raw);
+            let (href, id) = l.raw_record("productCategoryRelations", &raw);
             CategoryRelation {
                 href,
-                id: STANDARD.encode(&raw),
+                id,
                 product: l.raw_link("products", &format!("product-product_id={}", p.inner_id)),
                 category: l.link(Resource::Categories, Key(*c, 0)),
             }
@@ -528,10 +533,10 @@ fn order_totals(o: &Order, l: &Links) -> Vec<OrderTotalJson> {
                 "orderTotal-order_total_id={}",
                 o.inner_id * 10 + i as u32 + 1
             );
-            let Href { href } = l.raw_link("orderTotals", &raw);
+            let (href, id) = l.raw_record("orderTotals", &raw);
             OrderTotalJson {
                 href,
-                id: STANDARD.encode(&raw),
+                id,
                 name,
                 value_text: format!("{value} Ft"),
                 value: money(value),
@@ -576,10 +581,10 @@ fn order_products(o: &Order, l: &Links) -> Vec<OrderProductJson> {
         .enumerate()
         .map(|(i, line)| {
             let raw = order_product_raw_id(o, i);
-            let Href { href } = l.raw_link("orderProducts", &raw);
+            let (href, id) = l.raw_record("orderProducts", &raw);
             OrderProductJson {
                 href,
-                id: STANDARD.encode(&raw),
+                id,
                 name: line.name.clone(),
                 sku: line.sku.clone(),
                 model_number: None,
