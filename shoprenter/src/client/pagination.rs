@@ -49,6 +49,8 @@ pub struct Page<T> {
     pub page: u64,
     /// `pageCount` when the resource reports it.
     pub page_count: Option<u64>,
+    /// The last page's number, from `pageCount` or the `last` link, when either is given.
+    pub last_page: Option<u64>,
     /// The page size requested.
     pub limit: u32,
     /// The records.
@@ -62,9 +64,9 @@ struct ListState {
     shop: ShopName,
     token: SecretString,
     resource: String,
-    limit: u32,
-    filters: Vec<(String, String)>,
-    next: Option<u64>,
+    /// `page_start` is the next page to fetch.
+    params: ListParams,
+    done: bool,
 }
 
 impl ApiClient {
@@ -90,36 +92,52 @@ impl ApiClient {
             client: self.clone(),
             shop: shop.clone(),
             token: token.clone(),
-            resource: resource.trim_matches('/').to_owned(),
-            limit: params.limit.clamp(1, MAX_PAGE_LIMIT),
-            filters: params.filters,
-            next: Some(params.page_start),
+            resource: resource.to_owned(),
+            params,
+            done: false,
         };
         futures::stream::unfold(state, |mut state| async move {
-            let page = state.next.take()?;
-            if state.resource.contains(['?', '#']) {
-                return Some((Err(ApiError::InvalidPath(state.resource.clone())), state));
+            if state.done {
+                return None;
             }
-            let path = list_path(&state.resource, page, state.limit, &state.filters);
-            match state
+            let result = state
                 .client
-                .get_json::<Collection<T>>(&state.shop, &state.token, &path)
-                .await
-            {
-                Ok(collection) => {
-                    let next_page = following_page(&collection, page);
-                    state.next = next_page;
-                    let page = Page {
-                        page,
-                        page_count: collection.page_count,
-                        limit: state.limit,
-                        items: collection.items,
-                        next_page,
-                    };
-                    Some((Ok(page), state))
-                }
-                Err(e) => Some((Err(e), state)),
+                .list_page::<T>(&state.shop, &state.token, &state.resource, &state.params)
+                .await;
+            match result.as_ref().map(|page| page.next_page) {
+                Ok(Some(next)) => state.params.page_start = next,
+                Ok(None) | Err(_) => state.done = true,
             }
+            Some((result, state))
+        })
+    }
+
+    /// Fetches the single page `params.page_start` of a listing. [`ApiClient::list`] follows the
+    /// pages one after another; a caller that knows the page count (from the first page) can
+    /// request several pages at once with this (each still passes the per-shop limiter).
+    pub async fn list_page<T: DeserializeOwned>(
+        &self,
+        shop: &ShopName,
+        token: &SecretString,
+        resource: &str,
+        params: &ListParams,
+    ) -> Result<Page<T>, ApiError> {
+        let resource = resource.trim_matches('/');
+        if resource.contains(['?', '#']) {
+            return Err(ApiError::InvalidPath(resource.to_owned()));
+        }
+        let page = params.page_start;
+        let limit = params.limit.clamp(1, MAX_PAGE_LIMIT);
+        let path = list_path(resource, page, limit, &params.filters);
+        let collection = self.get_json::<Collection<T>>(shop, token, &path).await?;
+        let next_page = following_page(&collection, page);
+        Ok(Page {
+            page,
+            page_count: collection.page_count,
+            last_page: collection.last_page(),
+            limit,
+            items: collection.items,
+            next_page,
         })
     }
 }

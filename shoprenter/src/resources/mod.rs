@@ -267,17 +267,24 @@ impl<T> Collection<T> {
     /// different (legacy) host and must not receive our bearer token (§(d) 5).
     pub fn next_page(&self) -> Option<u64> {
         let next = self.next.as_ref()?;
-        let from_href = next
-            .href
-            .as_deref()
-            .and_then(|h| url::Url::parse(h).ok())
-            .and_then(|u| {
-                u.query_pairs()
-                    .find(|(k, _)| k == "page")
-                    .and_then(|(_, v)| v.parse().ok())
-            });
+        let from_href = next.href.as_deref().and_then(page_of_href);
         from_href.or_else(|| self.page.map(|p| p + 1)).or(Some(1))
     }
+
+    /// The listing's last page number: `pageCount - 1` where the resource reports a count,
+    /// otherwise the `page` parameter of `last.href` (customers and orders have only that).
+    pub fn last_page(&self) -> Option<u64> {
+        match self.page_count {
+            Some(count) => count.checked_sub(1),
+            None => self.last.as_ref()?.href.as_deref().and_then(page_of_href),
+        }
+    }
+}
+
+fn page_of_href(href: &str) -> Option<u64> {
+    let url = url::Url::parse(href).ok()?;
+    let page = url.query_pairs().find(|(k, _)| k == "page")?.1;
+    page.parse().ok()
 }
 
 /// Decodes an API id for logs and tests (§3 "IDs": base64 of `<entity>-<column>=<innerId>`).

@@ -14,6 +14,7 @@ fn product_extend_page_parses_with_string_numbers_and_next_page() {
     assert_eq!(page.page_count, Some(125));
     assert_eq!(page.previous, None);
     assert_eq!(page.next_page(), Some(1));
+    assert_eq!(page.last_page(), Some(124), "pageCount - 1");
     assert_eq!(
         page.extra.get("requestTime").and_then(|v| v.as_str()),
         Some("2025-09-01T10:00:00")
@@ -69,6 +70,7 @@ fn product_extend_page_parses_with_string_numbers_and_next_page() {
 fn order_extend_single_item_page_without_page_count() {
     let page: Collection<Order> = serde_json::from_str(ORDERS).unwrap();
     assert_eq!(page.page_count, None);
+    assert_eq!(page.last_page(), Some(46), "from last.href");
     assert_eq!(
         page.items.len(),
         1,
