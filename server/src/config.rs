@@ -76,6 +76,10 @@ pub struct BackgroundSettings {
     /// Seconds between full reconciliations (deletions and drift).
     pub reconcile_interval_secs: u64,
     pub job_workers: u64,
+    /// Page requests one listing keeps outstanding during a sync.
+    pub pages_in_flight: u64,
+    /// Page transactions one listing keeps open at once (PostgreSQL only).
+    pub page_writes: u64,
     /// False for a receive-only instance (accepts webhooks, runs no workers).
     pub run_workers: bool,
     /// Also register the `abandoned_cart` webhook (the shop must have it enabled).
@@ -284,6 +288,13 @@ impl Settings {
                     60..=30 * 86_400,
                 )?,
                 job_workers: number("JOB_WORKERS", get("JOB_WORKERS"), 4, 1..=64)?,
+                pages_in_flight: number(
+                    "SYNC_PAGES_IN_FLIGHT",
+                    get("SYNC_PAGES_IN_FLIGHT"),
+                    3,
+                    1..=16,
+                )?,
+                page_writes: number("SYNC_PAGE_WRITES", get("SYNC_PAGE_WRITES"), 2, 1..=8)?,
                 run_workers: flag("BACKGROUND_WORKERS", get("BACKGROUND_WORKERS"), true)?,
                 abandoned_cart_webhook: flag(
                     "SHOPRENTER_WEBHOOK_ABANDONED_CART",

@@ -199,6 +199,8 @@ fn background_config(
     config.sync.incremental_interval = Duration::from_secs(settings.incremental_interval_secs);
     config.sync.reconcile_interval = Duration::from_secs(settings.reconcile_interval_secs);
     config.workers.concurrency = settings.job_workers as usize;
+    config.sync.pages_in_flight = settings.pages_in_flight as usize;
+    config.sync.page_writes = settings.page_writes as usize;
     config.run_workers = settings.run_workers;
     if settings.abandoned_cart_webhook {
         config.webhook_events = Some(vec![

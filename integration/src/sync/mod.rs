@@ -39,6 +39,12 @@ pub struct SyncConfig {
     pub page_limit: u32,
     /// Attempts at one page before the job gives up (and retries later, resuming there).
     pub page_retries: u32,
+    /// Page requests a listing keeps outstanding (each still passes the per-shop rate limiter),
+    /// so the next pages are fetched and decoded while one is written.
+    pub pages_in_flight: usize,
+    /// Page transactions a listing keeps open at once on PostgreSQL (its backends can use more
+    /// than one core; SQLite has a single writer and always uses one).
+    pub page_writes: usize,
     /// How far before a pass's start the next incremental pass looks (clock skew, the platform's
     /// zone-less timestamps, records updated while we paged).
     pub cursor_overlap: Duration,

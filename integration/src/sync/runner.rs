@@ -1,20 +1,23 @@
 //! Full passes (initial sync, reconciliation) and incremental passes over one store.
 //!
-//! Pages stream from the API one at a time (the client's `list`), are mapped to cache rows and
-//! written with one transaction per page, which also records the next page to fetch. A prefetch
-//! task fetches page n+1 while page n is being written. Everything to the shop goes through the
+//! Pages are fetched a few at a time once the first page has told how many there are, each
+//! decoded and mapped to cache rows on its own task, and written in page order with one
+//! transaction per page (two open at once on PostgreSQL). A page's transaction also records the
+//! progress of the pages already in the cache, so a restart resumes at the first page missing. Everything to the shop goes through the
 //! process-wide [`ApiClient`], whose per-shop limiter keeps us at (never above) 3 requests/s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
-use shoprenter::client::{ApiError, ListParams};
+use shoprenter::client::{ApiClient, ApiError, ListParams};
 use shoprenter::resources::{
     Category, Collection, Customer, Order, OrderStatus, OrderStatusDescription, Product,
 };
+use shoprenter::ShopName;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -25,7 +28,7 @@ use super::upsert::Val;
 use super::write::{self, OrderWithItems, PageProgress};
 use super::{SyncConfig, SyncError, Syncer};
 use crate::jobs::JobContext;
-use crate::storage::stores;
+use crate::storage::{stores, DbKind, StorageError};
 
 /// Which kind of full pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +55,10 @@ struct Mapped {
 
 /// A fetched page, already mapped to rows.
 struct MappedPage {
+    page: u64,
     records: i64,
     page_count: Option<u64>,
+    last_page: Option<u64>,
     limit: u32,
     next_page: Option<u64>,
     mapped: Mapped,
@@ -61,13 +66,54 @@ struct MappedPage {
 
 /// Where a pass stands while it runs.
 struct PassState {
+    /// The first page not yet in the cache (where a restart resumes).
     page: u64,
+    /// Records fetched so far in this pass, written or not.
     records: i64,
+    /// Pages and records in the cache so far in this pass.
+    pages_written: i64,
+    records_written: i64,
+    /// The `next_page` the progress row holds (it may trail `page` while writes are pending).
+    recorded_page: u64,
     estimated_total: Option<i64>,
     started: Instant,
     records_this_run: i64,
     /// Full passes record progress; incremental ones only count.
     full: bool,
+}
+
+impl PassState {
+    fn new(page: u64, pages_written: i64, records: i64, full: bool) -> Self {
+        Self {
+            page,
+            records,
+            pages_written,
+            records_written: records,
+            recorded_page: page,
+            estimated_total: None,
+            started: Instant::now(),
+            records_this_run: 0,
+            full,
+        }
+    }
+
+    /// The progress row after `pages` more pages with `records` more records are written, the
+    /// last of them followed by `next_page`.
+    fn progress(&self, store_id: Uuid, next_page: u64, pages: i64, records: i64) -> PageProgress {
+        let rate = self.records_this_run as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let eta = self
+            .estimated_total
+            .map(|t| (t - self.records).max(0) as f64 / rate.max(0.001));
+        PageProgress {
+            store_id,
+            next_page: next_page as i64,
+            pages_done: self.pages_written + pages,
+            records_done: self.records_written + records,
+            estimated_total: self.estimated_total,
+            records_per_sec: Some(rate),
+            eta_secs: eta,
+        }
+    }
 }
 
 /// What a resource pass needs besides the session.
@@ -114,7 +160,7 @@ impl Syncer {
             if already_done {
                 continue;
             }
-            let (start_page, pass_started_at, records, total) = match resumable {
+            let (start_page, pass_started_at, pages, records, total) = match resumable {
                 Some(p) => {
                     progress::resume_pass(&self.db, store_id, resource, Utc::now()).await?;
                     tracing::info!(
@@ -125,6 +171,7 @@ impl Syncer {
                     (
                         p.next_page.max(0) as u64,
                         p.pass_started_at.expect("filtered"),
+                        i64::from(p.pages_done),
                         p.records_done,
                         p.estimated_total,
                     )
@@ -132,17 +179,11 @@ impl Syncer {
                 None => {
                     let now = Utc::now();
                     progress::start_pass(&self.db, store_id, resource, mode.as_str(), now).await?;
-                    (0, now, 0, None)
+                    (0, now, 0, 0, None)
                 }
             };
-            let mut state = PassState {
-                page: start_page,
-                records,
-                estimated_total: total,
-                started: Instant::now(),
-                records_this_run: 0,
-                full: true,
-            };
+            let mut state = PassState::new(start_page, pages, records, true);
+            state.estimated_total = total;
             let spec = PassSpec {
                 resource,
                 filters: Vec::new(),
@@ -215,14 +256,7 @@ impl Syncer {
                 )],
                 _ => Vec::new(),
             };
-            let mut state = PassState {
-                page: 0,
-                records: 0,
-                estimated_total: None,
-                started: Instant::now(),
-                records_this_run: 0,
-                full: false,
-            };
+            let mut state = PassState::new(0, 0, 0, false);
             let spec = PassSpec {
                 resource,
                 filters,
@@ -379,7 +413,7 @@ impl Syncer {
         T: DeserializeOwned + Send + 'static,
         F: Fn(Vec<T>, DateTime<Utc>) -> Mapped + Send + Sync + 'static,
     {
-        let map = std::sync::Arc::new(map);
+        let map = Arc::new(map);
         let mut failures = 0u32;
         let mut reauthorized = false;
         'restart: loop {
@@ -388,109 +422,142 @@ impl Syncer {
                 limit: self.config.page_limit,
                 filters: spec.filters.clone(),
             };
-            let stream = session.api.list::<T>(
-                &session.shop,
-                &session.token,
-                spec.resource.api_path(),
-                params,
-            );
             let (tx, mut rx) = mpsc::channel(2);
-            let map = map.clone();
-            // Pages are mapped to rows here too, so fetching, parsing and mapping page n+1 runs
-            // beside the write of page n (the single SQLite writer was waiting for it).
-            let prefetch = tokio::spawn(async move {
-                futures::pin_mut!(stream);
-                while let Some(item) = stream.next().await {
-                    let item = item.map(|page| MappedPage {
-                        records: page.items.len() as i64,
-                        page_count: page.page_count,
-                        limit: page.limit,
-                        next_page: page.next_page,
-                        mapped: map(page.items, Utc::now()),
-                    });
-                    let failed = item.is_err();
-                    if tx.send(item).await.is_err() || failed {
-                        break;
-                    }
-                }
-            });
+            let fetcher = PageFetcher {
+                api: session.api.clone(),
+                shop: session.shop.clone(),
+                token: session.token.clone(),
+                resource: spec.resource.api_path(),
+                params,
+                map: map.clone(),
+                _records: std::marker::PhantomData,
+            };
+            let prefetch = tokio::spawn(fetcher.run(self.config.pages_in_flight.max(1), tx));
             let _abort = AbortOnDrop(prefetch);
+            let mut writes = PageWrites::new(match self.db.kind() {
+                DbKind::Sqlite => 1, // one writer at a time anyway
+                DbKind::Postgres => self.config.page_writes.max(1),
+            });
             while let Some(item) = rx.recv().await {
-                match item {
-                    Ok(page) => {
-                        failures = 0;
-                        if state.full && state.estimated_total.is_none() {
-                            state.estimated_total = match page.page_count {
-                                Some(count) => Some((count * u64::from(page.limit)) as i64),
-                                None if page.next_page.is_none() => {
-                                    Some(state.records + page.records)
-                                }
-                                None => self.probe_total(session, spec.resource).await,
-                            };
-                        }
-                        let n = page.records;
-                        let next = page.next_page;
-                        let mapped = page.mapped;
-                        state.records += n;
-                        state.records_this_run += n;
-                        let progress = state.full.then(|| {
-                            let rate = state.records_this_run as f64
-                                / state.started.elapsed().as_secs_f64().max(0.001);
-                            let eta = state
-                                .estimated_total
-                                .map(|t| (t - state.records).max(0) as f64 / rate.max(0.001));
-                            PageProgress {
-                                store_id: session.store_id,
-                                next_page: next.unwrap_or(state.page + 1) as i64,
-                                records: n,
-                                estimated_total: state.estimated_total,
-                                records_per_sec: Some(rate),
-                                eta_secs: eta,
+                let page = match item {
+                    Ok(page) => page,
+                    Err(e) => {
+                        // What was fetched before the failure is kept; resume after it.
+                        self.settle(&mut writes, spec, state, session.store_id)
+                            .await?;
+                        match e {
+                            // Page out of range: records vanished while we paged; the listing is over.
+                            ApiError::BadRequest {
+                                code: Some(40008), ..
+                            } => return Ok(()),
+                            ApiError::Unauthorized { .. } if !reauthorized => {
+                                reauthorized = true;
+                                session.reauthorize().await?;
+                                continue 'restart;
                             }
-                        });
-                        write::commit_page(
-                            &self.db,
-                            spec.resource,
-                            mapped.rows,
-                            mapped.orders,
-                            progress,
-                            Utc::now(),
-                        )
+                            e if retryable(&e) && failures < self.config.page_retries => {
+                                failures += 1;
+                                tracing::warn!(error = %e, page = state.page, failures, "page failed; retrying");
+                                tokio::time::sleep(crate::jobs::backoff(
+                                    failures as i32,
+                                    Duration::from_millis(500),
+                                    Duration::from_secs(10),
+                                ))
+                                .await;
+                                continue 'restart;
+                            }
+                            e => return Err(e.into()),
+                        }
+                    }
+                };
+                failures = 0;
+                if state.full && state.estimated_total.is_none() {
+                    state.estimated_total = match page.page_count {
+                        Some(count) => Some((count * u64::from(page.limit)) as i64),
+                        None if page.next_page.is_none() => Some(state.records + page.records),
+                        None => match page.last_page {
+                            Some(last) => Some(((last + 1) * u64::from(page.limit)) as i64),
+                            None => self.probe_total(session, spec.resource).await,
+                        },
+                    };
+                }
+                let n = page.records;
+                let next = page.next_page;
+                let follows = next.unwrap_or(page.page + 1);
+                state.records += n;
+                state.records_this_run += n;
+                writes.make_room(state).await?;
+                // A page's transaction may record progress only for pages already in the cache:
+                // itself included when no earlier write is pending, else those before it.
+                let progress = if !state.full {
+                    None
+                } else if writes.is_empty() {
+                    Some(state.progress(session.store_id, follows, 1, n))
+                } else if state.recorded_page < state.page {
+                    Some(state.progress(session.store_id, state.page, 0, 0))
+                } else {
+                    None
+                };
+                let db = self.db.clone();
+                let resource = spec.resource;
+                let mapped = page.mapped;
+                let written = Written {
+                    follows,
+                    records: n,
+                    recorded: progress.as_ref().map(|p| p.next_page as u64),
+                };
+                writes.push(written, async move {
+                    write::commit_page(
+                        &db,
+                        resource,
+                        mapped.rows,
+                        mapped.orders,
+                        progress,
+                        Utc::now(),
+                    )
+                    .await
+                });
+                if next.is_none() {
+                    self.settle(&mut writes, spec, state, session.store_id)
                         .await?;
-                        match next {
-                            Some(next) => state.page = next,
-                            None => return Ok(()),
-                        }
-                        if spec.ctx.should_stop() {
-                            return Err(SyncError::Interrupted);
-                        }
-                    }
-                    // Page out of range: records vanished while we paged; the listing is over.
-                    Err(ApiError::BadRequest {
-                        code: Some(40008), ..
-                    }) => return Ok(()),
-                    Err(ApiError::Unauthorized { .. }) if !reauthorized => {
-                        reauthorized = true;
-                        session.reauthorize().await?;
-                        continue 'restart;
-                    }
-                    Err(e) if retryable(&e) && failures < self.config.page_retries => {
-                        failures += 1;
-                        tracing::warn!(error = %e, page = state.page, failures, "page failed; retrying");
-                        tokio::time::sleep(crate::jobs::backoff(
-                            failures as i32,
-                            Duration::from_millis(500),
-                            Duration::from_secs(10),
-                        ))
-                        .await;
-                        continue 'restart;
-                    }
-                    Err(e) => return Err(e.into()),
+                    return Ok(());
+                }
+                if spec.ctx.should_stop() {
+                    self.settle(&mut writes, spec, state, session.store_id)
+                        .await?;
+                    return Err(SyncError::Interrupted);
                 }
             }
             // The stream ended without a last page (only after an error we already handled).
+            self.settle(&mut writes, spec, state, session.store_id)
+                .await?;
             return Ok(());
         }
+    }
+
+    /// Waits for the pending page writes and records the progress their transactions could not.
+    async fn settle(
+        &self,
+        writes: &mut PageWrites,
+        spec: &PassSpec<'_>,
+        state: &mut PassState,
+        store_id: Uuid,
+    ) -> Result<(), SyncError> {
+        writes.drain(state).await?;
+        if state.full && state.recorded_page < state.page {
+            let progress = state.progress(store_id, state.page, 0, 0);
+            write::commit_page(
+                &self.db,
+                spec.resource,
+                Vec::new(),
+                Vec::new(),
+                Some(progress),
+                Utc::now(),
+            )
+            .await?;
+            state.recorded_page = state.page;
+        }
+        Ok(())
     }
 
     /// Estimates a resource's size when it reports no `pageCount`: a one-record, `full=0` page
@@ -540,11 +607,180 @@ pub(crate) fn retryable(e: &ApiError) -> bool {
     e.is_transient() || matches!(e, ApiError::Decode { .. })
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Fetches the pages of one listing for [`Syncer::pages`], in order, with up to `in_flight`
+/// requests outstanding, each fetched, decoded and mapped on its own task.
+struct PageFetcher<T, F> {
+    api: ApiClient,
+    shop: ShopName,
+    token: SecretString,
+    resource: &'static str,
+    /// `page_start` is the first page.
+    params: ListParams,
+    map: Arc<F>,
+    _records: std::marker::PhantomData<fn() -> T>,
+}
 
-impl Drop for AbortOnDrop {
+type PageTask = AbortOnDrop<Result<MappedPage, ApiError>>;
+
+impl<T, F> PageFetcher<T, F>
+where
+    T: DeserializeOwned + Send + 'static,
+    F: Fn(Vec<T>, DateTime<Utc>) -> Mapped + Send + Sync + 'static,
+{
+    /// Sends each page (or the first error) to `tx` in page order. Pages beyond the next one are
+    /// requested only up to the last page a page has named (`pageCount` or `last`), and on the assumption that page n is
+    /// followed by n + 1; a page whose `next` says otherwise drops the guesses and goes on from
+    /// its `next`. A guess past a listing that shrank meanwhile ends like the sequential walk
+    /// would: with an empty page or the platform's page-out-of-range error.
+    async fn run(self, in_flight: usize, tx: mpsc::Sender<Result<MappedPage, ApiError>>) {
+        let mut queue: VecDeque<(u64, PageTask)> = VecDeque::new();
+        queue.push_back((self.params.page_start, self.spawn(self.params.page_start)));
+        while let Some((_, task)) = queue.pop_front() {
+            let item = task.await;
+            if let Ok(page) = &item {
+                match page.next_page {
+                    Some(next) => {
+                        if queue.front().map(|(n, _)| *n) != Some(next) {
+                            queue.clear();
+                        }
+                        while queue.len() < in_flight {
+                            let candidate = queue.back().map_or(next, |(n, _)| n + 1);
+                            let known_to_exist =
+                                queue.is_empty() || page.last_page.is_some_and(|l| candidate <= l);
+                            if !known_to_exist {
+                                break;
+                            }
+                            queue.push_back((candidate, self.spawn(candidate)));
+                        }
+                    }
+                    None => queue.clear(),
+                }
+            }
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                return;
+            }
+        }
+    }
+
+    fn spawn(&self, page: u64) -> PageTask {
+        let api = self.api.clone();
+        let shop = self.shop.clone();
+        let token = self.token.clone();
+        let resource = self.resource;
+        let params = ListParams {
+            page_start: page,
+            ..self.params.clone()
+        };
+        let map = self.map.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            let page = api.list_page::<T>(&shop, &token, resource, &params).await?;
+            Ok(MappedPage {
+                page: page.page,
+                records: page.items.len() as i64,
+                page_count: page.page_count,
+                last_page: page.last_page,
+                limit: page.limit,
+                next_page: page.next_page,
+                mapped: map(page.items, Utc::now()),
+            })
+        }))
+    }
+}
+
+/// What a pending page write will have done once it commits.
+struct Written {
+    /// The page after it.
+    follows: u64,
+    records: i64,
+    /// The `next_page` its transaction records, if it records progress.
+    recorded: Option<u64>,
+}
+
+/// The page writes of one listing: up to `limit` transactions at once (PostgreSQL), finished in
+/// page order. `state.page` moves past a page only once its write has committed, so a restart
+/// resumes at the first page not in the cache; a page's transaction records progress only for
+/// pages known to be in the cache when it starts (see [`Syncer::pages`]).
+struct PageWrites {
+    limit: usize,
+    pending: VecDeque<(Written, AbortOnDrop<Result<(), StorageError>>)>,
+}
+
+impl PageWrites {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            pending: VecDeque::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Waits for the oldest writes until another may start.
+    async fn make_room(&mut self, state: &mut PassState) -> Result<(), StorageError> {
+        while self.pending.len() >= self.limit {
+            self.finish_oldest(state).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts a page's write (after [`PageWrites::make_room`]).
+    fn push(
+        &mut self,
+        written: Written,
+        write: impl std::future::Future<Output = Result<(), StorageError>> + Send + 'static,
+    ) {
+        self.pending
+            .push_back((written, AbortOnDrop(tokio::spawn(write))));
+    }
+
+    async fn drain(&mut self, state: &mut PassState) -> Result<(), StorageError> {
+        while !self.pending.is_empty() {
+            self.finish_oldest(state).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish_oldest(&mut self, state: &mut PassState) -> Result<(), StorageError> {
+        if let Some((written, write)) = self.pending.pop_front() {
+            write.await?;
+            state.page = written.follows;
+            state.pages_written += 1;
+            state.records_written += written.records;
+            if let Some(recorded) = written.recorded {
+                state.recorded_page = state.recorded_page.max(recorded);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A spawned task that is cancelled when its handle is dropped (a restarted or finished listing
+/// must not leave requests running).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = T;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<T> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|joined| match joined {
+                Ok(value) => value,
+                // Only a panic gets here (we abort only on drop): pass it on.
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            })
     }
 }
 
@@ -554,9 +790,229 @@ impl Default for SyncConfig {
         Self {
             page_limit: shoprenter::client::MAX_PAGE_LIMIT,
             page_retries: 6,
+            pages_in_flight: 3,
+            page_writes: 2,
             cursor_overlap: Duration::from_secs(300),
             incremental_interval: Duration::from_secs(300),
             reconcile_interval: Duration::from_secs(24 * 3600),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use serde_json::{json, Value};
+    use shoprenter::client::ApiConfig;
+    use shoprenter::UrlTemplate;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+    use super::*;
+
+    /// A listing of `pages` pages of two records each, answered after a delay. Which page links
+    /// a page carries is up to the test; every request's page number is recorded.
+    #[derive(Clone)]
+    struct Listing {
+        pages: u64,
+        /// Pages past this one come back empty with `next: null` (records vanished).
+        shrinks_after: Option<u64>,
+        page_count: bool,
+        last_link: bool,
+        /// `next` of page 0 (default 1).
+        next_of_first: Option<u64>,
+        requested: Arc<Mutex<Vec<u64>>>,
+    }
+
+    impl Listing {
+        fn new(pages: u64) -> Self {
+            Self {
+                pages,
+                shrinks_after: None,
+                page_count: true,
+                last_link: true,
+                next_of_first: None,
+                requested: Arc::default(),
+            }
+        }
+
+        fn requested(&self) -> Vec<u64> {
+            self.requested.lock().unwrap().clone()
+        }
+    }
+
+    impl Respond for Listing {
+        fn respond(&self, request: &Request) -> ResponseTemplate {
+            let page: u64 = request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "page")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap();
+            self.requested.lock().unwrap().push(page);
+            let href =
+                |p: u64| json!({ "href": format!("https://x/api/productExtend?page={p}&limit=2") });
+            let gone = self.shrinks_after.is_some_and(|s| page > s);
+            let next = match page {
+                0 => self.next_of_first.unwrap_or(1),
+                p => p + 1,
+            };
+            let mut body = json!({
+                "page": page.to_string(),
+                "limit": "2",
+                "items": if gone { json!([]) } else { json!([{ "n": page * 2 }, { "n": page * 2 + 1 }]) },
+                "next": if gone || next >= self.pages { Value::Null } else { href(next) },
+            });
+            if self.page_count {
+                body["pageCount"] = json!(self.pages.to_string());
+            }
+            if self.last_link {
+                body["last"] = href(self.pages - 1);
+            }
+            ResponseTemplate::new(200)
+                .set_body_json(body)
+                .set_delay(Duration::from_millis(50))
+        }
+    }
+
+    /// Runs a fetcher over `listing`; returns the pages it delivered (page, records) and how many
+    /// requests the server had seen when the second page was delivered.
+    async fn fetch_all(listing: &Listing, in_flight: usize) -> (Vec<(u64, i64)>, usize) {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/pelda/api/productExtend"))
+            .respond_with(listing.clone())
+            .mount(&server)
+            .await;
+        let mut config = ApiConfig::new(
+            UrlTemplate::new(&format!("{}/{{shopname}}/api", server.uri())).unwrap(),
+        );
+        config.requests_per_second = 0;
+        let fetcher = PageFetcher {
+            api: ApiClient::new(config).unwrap(),
+            shop: ShopName::parse("pelda").unwrap(),
+            token: SecretString::from("t"),
+            resource: "productExtend",
+            params: ListParams {
+                page_start: 0,
+                limit: 2,
+                filters: Vec::new(),
+            },
+            map: Arc::new(|items: Vec<Value>, _| Mapped {
+                rows: items.iter().map(|_| Vec::new()).collect(),
+                orders: Vec::new(),
+            }),
+            _records: std::marker::PhantomData,
+        };
+        let (tx, mut rx) = mpsc::channel(2);
+        let task = AbortOnDrop(tokio::spawn(fetcher.run(in_flight, tx)));
+        let mut pages = Vec::new();
+        let mut seen_at_second = 0;
+        while let Some(item) = rx.recv().await {
+            let page = item.expect("page");
+            pages.push((page.page, page.records));
+            if pages.len() == 2 {
+                seen_at_second = listing.requested.lock().unwrap().len();
+            }
+        }
+        task.await;
+        (pages, seen_at_second)
+    }
+
+    fn numbers(pages: &[(u64, i64)]) -> Vec<u64> {
+        pages.iter().map(|(p, _)| *p).collect()
+    }
+
+    /// Writes finish in page order; the resume point stops at the first one that failed, even
+    /// when a later one had already committed.
+    #[tokio::test]
+    async fn a_failed_page_write_holds_the_resume_point_at_that_page() {
+        let mut state = PassState::new(10, 10, 2_000, true);
+        let mut writes = PageWrites::new(2);
+        let page = |follows| Written {
+            follows,
+            records: 200,
+            recorded: None,
+        };
+        let slow_ok = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(())
+        };
+        writes.make_room(&mut state).await.unwrap();
+        writes.push(page(11), slow_ok);
+        writes.make_room(&mut state).await.unwrap();
+        writes.push(page(12), async {
+            Err(StorageError::Sqlx(sqlx::Error::PoolTimedOut))
+        });
+        writes.make_room(&mut state).await.unwrap();
+        assert_eq!(
+            (state.page, state.pages_written),
+            (11, 11),
+            "page 10 written"
+        );
+        writes.push(page(13), async { Ok(()) });
+        assert!(writes.drain(&mut state).await.is_err());
+        assert_eq!(
+            (state.page, state.pages_written, state.records_written),
+            (11, 11, 2_200),
+            "page 11 failed: page 12 is not counted, a restart resumes at 11"
+        );
+    }
+
+    #[tokio::test]
+    async fn pages_arrive_in_order_with_several_requested_at_once_and_none_past_the_last() {
+        let listing = Listing::new(7);
+        let (pages, seen_at_second) = fetch_all(&listing, 3).await;
+        assert_eq!(numbers(&pages), (0..7).collect::<Vec<_>>());
+        assert!(pages.iter().all(|(_, n)| *n == 2));
+        let mut requested = listing.requested();
+        requested.sort_unstable();
+        assert_eq!(requested, (0..7).collect::<Vec<_>>(), "each page once");
+        // Pages 1-3 were requested together once page 0 named the last page.
+        assert!(seen_at_second >= 4, "{seen_at_second} requests by page 1");
+    }
+
+    #[tokio::test]
+    async fn the_last_link_is_enough_to_read_ahead_and_without_either_pages_follow_one_by_one() {
+        let listing = Listing {
+            page_count: false,
+            ..Listing::new(5)
+        };
+        let (pages, seen_at_second) = fetch_all(&listing, 3).await;
+        assert_eq!(numbers(&pages), (0..5).collect::<Vec<_>>());
+        assert!(seen_at_second >= 4, "{seen_at_second} requests by page 1");
+
+        let listing = Listing {
+            page_count: false,
+            last_link: false,
+            ..Listing::new(5)
+        };
+        let (pages, seen_at_second) = fetch_all(&listing, 3).await;
+        assert_eq!(numbers(&pages), (0..5).collect::<Vec<_>>());
+        // Page 2 may just have been requested; pages 3-4 were not guessed.
+        assert!(seen_at_second <= 3, "{seen_at_second} requests by page 1");
+        assert_eq!(listing.requested(), (0..5).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_next_link_that_skips_drops_the_guesses_and_goes_on_from_there() {
+        let listing = Listing {
+            next_of_first: Some(3),
+            ..Listing::new(6)
+        };
+        let (pages, _) = fetch_all(&listing, 3).await;
+        assert_eq!(numbers(&pages), vec![0, 3, 4, 5]);
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_shrinks_while_read_ahead_ends_at_its_empty_page() {
+        let listing = Listing {
+            shrinks_after: Some(2),
+            ..Listing::new(8)
+        };
+        let (pages, _) = fetch_all(&listing, 3).await;
+        assert_eq!(numbers(&pages), vec![0, 1, 2, 3]);
+        assert_eq!(pages[3].1, 0, "the empty page ends the listing");
     }
 }

@@ -10,12 +10,16 @@ use super::upsert::{BindRows, Val};
 use crate::storage::{Db, StorageError};
 use crate::with_pool;
 
-/// How a page moves its store's progress row (only for full passes).
+/// Where a page's transaction moves its store's progress row (only for full passes): the
+/// pages written so far in the pass, and the page to resume at. Absolute, and applied only if it
+/// moves `next_page` forward, because with several pages written at once (PostgreSQL) their
+/// transactions may commit in any order.
 #[derive(Debug, Clone)]
 pub struct PageProgress {
     pub store_id: Uuid,
     pub next_page: i64,
-    pub records: i64,
+    pub pages_done: i64,
+    pub records_done: i64,
     pub estimated_total: Option<i64>,
     pub records_per_sec: Option<f64>,
     pub eta_secs: Option<f64>,
@@ -104,16 +108,17 @@ pub async fn commit_page(
                     .await?;
             }
         }
-        if let Some(p) = progress {
+        if let Some(p) = &progress {
             sqlx::query(
-                "UPDATE sync_progress SET next_page = $3, pages_done = pages_done + 1, records_done = records_done + $4,
-                        estimated_total = COALESCE($5, estimated_total), records_per_sec = $6, eta_secs = $7, updated_at = $8
-                 WHERE store_id = $1 AND resource = $2",
+                "UPDATE sync_progress SET next_page = $3, pages_done = $4, records_done = $5,
+                        estimated_total = COALESCE($6, estimated_total), records_per_sec = $7, eta_secs = $8, updated_at = $9
+                 WHERE store_id = $1 AND resource = $2 AND next_page < $3",
             )
             .bind(p.store_id)
             .bind(resource.as_str())
             .bind(p.next_page as i32)
-            .bind(p.records)
+            .bind(p.pages_done as i32)
+            .bind(p.records_done)
             .bind(p.estimated_total)
             .bind(p.records_per_sec)
             .bind(p.eta_secs)
@@ -184,6 +189,52 @@ mod tests {
     use crate::assistant::testing::{order_json, seed_store};
     use crate::storage::testing::{engines, TestDb};
     use crate::sync::order_with_items;
+
+    /// Page transactions of one pass may commit out of order (two at once on PostgreSQL): a
+    /// later commit carrying older progress must not move the resume point back.
+    #[tokio::test]
+    async fn progress_only_moves_forward() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let now = Utc::now();
+            let store_id = seed_store(&db, "elore", None).await.unwrap();
+            crate::sync::progress::start_pass(&db, store_id, Resource::Products, "initial", now)
+                .await
+                .unwrap();
+            let at = |next_page: i64, pages_done: i64| PageProgress {
+                store_id,
+                next_page,
+                pages_done,
+                records_done: pages_done * 200,
+                estimated_total: Some(2_000),
+                records_per_sec: None,
+                eta_secs: None,
+            };
+            for progress in [at(1, 1), at(3, 3), at(2, 2)] {
+                commit_page(
+                    &db,
+                    Resource::Products,
+                    Vec::new(),
+                    Vec::new(),
+                    Some(progress),
+                    now,
+                )
+                .await
+                .unwrap();
+            }
+            let p = crate::sync::progress::load(&db, store_id, Resource::Products)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (p.next_page, p.pages_done, p.records_done),
+                (3, 3, 600),
+                "{kind:?}"
+            );
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
 
     /// The webhook worker writes a batch's orders of several shops at once; the same API id in
     /// two shops must keep each shop's items with its own order.

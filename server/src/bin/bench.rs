@@ -11,6 +11,9 @@
 //! PostgreSQL runs use `BENCH_POSTGRES_URL` or `TEST_POSTGRES_URL` (a fresh database each run).
 //! `c-receive` runs only (c)'s receive-only half (for profiling the ingest path alone).
 //! `BENCH_RECORDS` (default 20000) and `BENCH_SECS` (default 20) shrink a run for a smoke test.
+//! `BENCH_API_LATENCY_MS` makes the simulator answer every API request of (a)/(b) that much later
+//! (a remote platform's latency); `SYNC_PAGES_IN_FLIGHT` and `SYNC_PAGE_WRITES` are passed to
+//! the server.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -73,7 +76,7 @@ async fn start(
         .expect("database (set BENCH_POSTGRES_URL or TEST_POSTGRES_URL for PostgreSQL)");
     let mut key = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut key);
-    let vars: HashMap<&str, String> = [
+    let mut vars: HashMap<&str, String> = [
         ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}")),
         ("DATABASE_URL", test_db.url.clone()),
         ("FRONTEND_URL", address.clone()),
@@ -97,6 +100,12 @@ async fn start(
     ]
     .into_iter()
     .collect();
+    // Tuning under test can be passed through (e.g. `SYNC_PAGES_IN_FLIGHT=1` for an A/B run).
+    for name in ["SYNC_PAGES_IN_FLIGHT", "SYNC_PAGE_WRITES"] {
+        if let Ok(v) = std::env::var(name) {
+            vars.insert(name, v);
+        }
+    }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let app = Application::build(settings).await.expect("application");
     let db = app.engine().db().clone();
@@ -274,6 +283,16 @@ async fn full_sync(kind: DbKind, limited: bool) {
     };
     let (sim_rate, server_rate) = if limited { (3, 3) } else { (0, 1000) };
     let bench = start(kind, vec![shop], sim_rate, server_rate, true).await;
+    // A remote API answers a 200-record page in hundreds of milliseconds, not the simulator's
+    // few: `BENCH_API_LATENCY_MS` delays every API answer (admitted by the limiter on arrival).
+    let latency_ms = env_u64("BENCH_API_LATENCY_MS", 0);
+    if latency_ms > 0 {
+        bench.sim.state().set_faults(simulator::Faults {
+            slow: 1.0,
+            slow_ms: latency_ms,
+            ..Default::default()
+        });
+    }
     let store_id = bench.install("bench").await;
     bench.wait_synced(store_id).await;
     // From the first pass starting to the last one finishing (the job's own time, without the
@@ -296,7 +315,7 @@ async fn full_sync(kind: DbKind, limited: bool) {
         let bound_data = data_pages as f64 / 3.0;
         let bound_all = stats.api_requests as f64 / 3.0;
         println!(
-            "(a) {kind:?}: full sync of {records} records in {took:.1} s at 3 req/s; bound {bound_data:.1} s for {data_pages} data pages \
+            "(a) {kind:?}: full sync of {records} records in {took:.1} s at 3 req/s, {latency_ms} ms added API latency; bound {bound_data:.1} s for {data_pages} data pages \
              ({:+.1}%), {bound_all:.1} s for all {} API requests made incl. statuses/categories/webhook registration ({:+.1}%); \
              429s received: {} (max {} req/s seen by the simulator)",
             (took / bound_data - 1.0) * 100.0,
@@ -307,7 +326,7 @@ async fn full_sync(kind: DbKind, limited: bool) {
         );
     } else {
         println!(
-            "(b) {kind:?}: full sync of {records} records in {took:.2} s (limit lifted) = {:.0} records/s ({} API requests, {} 429s)",
+            "(b) {kind:?}: full sync of {records} records in {took:.2} s (limit lifted, {latency_ms} ms added API latency) = {:.0} records/s ({} API requests, {} 429s)",
             records as f64 / took,
             stats.api_requests,
             stats.rate_limited_429

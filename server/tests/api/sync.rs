@@ -424,6 +424,19 @@ async fn with_faults_injected_the_cache_ends_equal_to_the_shop() {
             .await;
         synced(&app.db, store_id, Duration::from_secs(240)).await;
         registered_url(&app, store_id, "order_confirm").await;
+        // Failed pages were retried (on PostgreSQL with two page transactions open at once):
+        // each page still counted exactly once.
+        let (products, _, customers, _) = app.sim.state().counts(SHOP).unwrap();
+        let progress = progress_for_store(&app.db, store_id).await.unwrap();
+        for (resource, records) in [("products", products), ("customers", customers)] {
+            let p = progress.iter().find(|p| p.resource == resource).unwrap();
+            assert_eq!(p.records_done as usize, records, "{kind:?}: {resource}");
+            assert_eq!(
+                p.pages_done as usize,
+                records.div_ceil(200).max(1),
+                "{kind:?}: {resource}"
+            );
+        }
 
         // Changes while running: new orders (some webhooks dropped), a deleted and a changed product.
         for _ in 0..10 {
