@@ -3,8 +3,9 @@
 //! Pages are fetched a few at a time once the first page has told how many there are, each
 //! decoded and mapped to cache rows on its own task, and written in page order with one
 //! transaction per page (two open at once on PostgreSQL). A page's transaction also records the
-//! progress of the pages already in the cache, so a restart resumes at the first page missing. Everything to the shop goes through the
-//! process-wide [`ApiClient`], whose per-shop limiter keeps us at (never above) 3 requests/s.
+//! progress of the pages already in the cache, so a restart resumes at the first page missing.
+//! Everything to the shop goes through the process-wide [`ApiClient`], whose per-shop limiter
+//! keeps us at (never above) 3 requests/s.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -560,8 +561,8 @@ impl Syncer {
         Ok(())
     }
 
-    /// Estimates a resource's size when it reports no `pageCount`: a one-record, `full=0` page
-    /// whose `last` link names the last page, i.e. the record count.
+    /// Estimates a resource's size when a page named neither `pageCount` nor a `last` link: a
+    /// one-record, `full=0` page whose `last` link names the last page, i.e. the record count.
     async fn probe_total(&self, session: &mut ApiSession, resource: Resource) -> Option<i64> {
         let path = format!("{}?page=0&limit=1", resource.api_path());
         let collection: Collection<serde_json::Value> = session.get_json(&path).await.ok()?;
