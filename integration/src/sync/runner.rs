@@ -566,15 +566,7 @@ impl Syncer {
     async fn probe_total(&self, session: &mut ApiSession, resource: Resource) -> Option<i64> {
         let path = format!("{}?page=0&limit=1", resource.api_path());
         let collection: Collection<serde_json::Value> = session.get_json(&path).await.ok()?;
-        let href = collection.last.as_ref()?.href.as_deref()?;
-        let url = url::Url::parse(href).ok()?;
-        let last: i64 = url
-            .query_pairs()
-            .find(|(k, _)| k == "page")?
-            .1
-            .parse()
-            .ok()?;
-        Some(last + 1)
+        Some(collection.last_page()? as i64 + 1)
     }
 }
 

@@ -108,7 +108,7 @@ pub async fn commit_page(
                     .await?;
             }
         }
-        if let Some(p) = &progress {
+        if let Some(p) = progress {
             sqlx::query(
                 "UPDATE sync_progress SET next_page = $3, pages_done = $4, records_done = $5,
                         estimated_total = COALESCE($6, estimated_total), records_per_sec = $7, eta_secs = $8, updated_at = $9
