@@ -24,7 +24,8 @@ pub struct ResourceProgress {
     pub pages_done: i32,
     /// Records written in the current (or last) full pass.
     pub records_done: i64,
-    /// Estimated records in the shop (`pageCount` × limit, or a one-record probe's last page).
+    /// Estimated records in the shop (`pageCount` or the `last` link's page, × limit; the count
+    /// itself once the last page is read).
     pub estimated_total: Option<i64>,
     pub records_per_sec: Option<f64>,
     pub eta_secs: Option<f64>,

@@ -257,7 +257,7 @@ mod tests {
                     &[(item, "SKU-1", 1, 1000.0)],
                 );
                 let order = serde_json::from_value(json).unwrap();
-                orders.push(order_with_items(store, &order, &names, now).unwrap());
+                orders.push(order_with_items(store, order, &names, now).unwrap());
             }
             commit_orders(&db, orders, now).await.unwrap();
             let items: Vec<(String, String)> = with_pool!(&db, |pool| {

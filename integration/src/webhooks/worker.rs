@@ -273,7 +273,7 @@ impl InboxWorker {
         let orders: Vec<OrderWithItems> = fetched
             .values()
             .filter_map(|r| r.as_ref().ok().and_then(|o| o.as_ref()))
-            .filter_map(|o| order_with_items(store_id, o, &names, now))
+            .filter_map(|o| order_with_items(store_id, o.clone(), &names, now))
             .collect();
         let outcomes = deliveries
             .into_iter()
