@@ -519,7 +519,10 @@ async fn webhooks_accepted(kind: DbKind, workers: bool) {
             bench.address
         )
     };
-    let path = url[bench.address.len()..].to_owned();
+    let path = url
+        .strip_prefix(&bench.address)
+        .expect("the webhook URL is on our address")
+        .to_owned();
     let mode = if workers {
         "with workers"
     } else {
