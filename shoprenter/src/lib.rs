@@ -24,7 +24,10 @@ pub mod template;
 pub mod token;
 pub mod webhooks;
 
-pub use client::{ApiClient, ApiConfig, ApiError, ApiStats, ListParams, Page};
+pub use client::{
+    ApiClient, ApiConfig, ApiError, ApiStats, ListParams, Page, SharedWindow, SharedWindowError,
+    WindowSlot,
+};
 pub use shop::{ShopName, ShopNameError};
 pub use signature::{HmacVariant, SignedRequest, Verifier, VerifyError};
 pub use template::{Placeholder, TemplateError, UrlTemplate};

@@ -6,7 +6,7 @@
 //! `Content-Type`), §4 "Rate limits" (3 requests/s per app per shop, 429 on excess, no documented
 //! `Retry-After`) and design.md "Protocol decisions" → API and Rate limit.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,20 +23,16 @@ use crate::ShopName;
 
 mod config;
 mod error;
+mod limiter;
 mod pagination;
 mod retry;
 
 use config::Counters;
 pub use config::{ApiConfig, ApiStats};
 pub use error::ApiError;
+use limiter::Limiter;
+pub use limiter::{SharedWindow, SharedWindowError, WindowSlot};
 pub use pagination::{ListParams, Page, MAX_PAGE_LIMIT};
-
-/// Margin added to the limiter's one-second window, so network and scheduling jitter cannot
-/// squeeze a fourth request into the platform's window. It is per window, not per request
-/// (the old design added 10 ms to every request's spacing, i.e. 30 ms per window at 3/s, and
-/// capped a high limit at 100/s). Measured on the loaded 2-core dev box: 8 ms let one request in
-/// ~300 arrive as a fourth in a window; 30 ms keeps the old safety at 3/s.
-const WINDOW_MARGIN: Duration = Duration::from_millis(30);
 
 /// A cheaply clonable API2 client. Every clone shares one per-shop rate limiter and one set of
 /// counters, so all tasks talking to a shop together stay under its limit.
@@ -83,7 +79,25 @@ impl ApiClient {
 
     /// Builds a client on an existing `reqwest::Client` (shared pool, custom TLS…).
     pub fn with_http_client(http: reqwest::Client, config: ApiConfig) -> Self {
-        let limiter = Limiter::new(config.requests_per_second);
+        Self::build(http, config, None)
+    }
+
+    /// Like [`ApiClient::with_http_client`], counting each shop's requests in `window` together
+    /// with every other process that shares it (server instances on one database).
+    pub fn with_shared_window(
+        http: reqwest::Client,
+        config: ApiConfig,
+        window: Arc<dyn SharedWindow>,
+    ) -> Self {
+        Self::build(http, config, Some(window))
+    }
+
+    fn build(
+        http: reqwest::Client,
+        config: ApiConfig,
+        window: Option<Arc<dyn SharedWindow>>,
+    ) -> Self {
+        let limiter = Limiter::new(config.requests_per_second, window);
         Self {
             inner: Arc::new(Inner {
                 http,
@@ -396,62 +410,6 @@ impl ApiClient {
     }
 }
 
-/// A per-shop sliding-window limiter: at most `limit` requests start within any window of one
-/// second (plus [`WINDOW_MARGIN`]), which is exactly what the platform counts. A request may start
-/// at once while the shop has had fewer than `limit` requests in the last window, else one window
-/// after the `limit`-th latest; in a steady stream that spaces requests evenly at
-/// `(1 s + margin) / limit`. Callers queue per shop (a fair lock held while waiting for the
-/// slot), and each start is recorded when it really happens, after the wait: a task that wakes
-/// late under load pushes the later requests back instead of eating into the margin.
-/// A limit of 0 disables limiting (simulators, benchmarks).
-struct Limiter {
-    limit: usize,
-    window: Duration,
-    /// Per shop, the start times of its latest `limit` requests, oldest first.
-    shops: Mutex<HashMap<ShopName, Arc<tokio::sync::Mutex<VecDeque<Instant>>>>>,
-}
-
-impl Limiter {
-    fn new(requests_per_second: u32) -> Self {
-        Self {
-            limit: requests_per_second as usize,
-            window: Duration::from_secs(1) + WINDOW_MARGIN,
-            shops: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Waits until a request to `shop` may start and records that it starts now.
-    async fn acquire(&self, shop: &ShopName) {
-        if self.limit == 0 {
-            return;
-        }
-        let cell = {
-            let mut shops = self.shops.lock().unwrap_or_else(|e| e.into_inner());
-            shops.entry(shop.clone()).or_default().clone()
-        };
-        let mut starts = cell.lock().await;
-        if starts.len() >= self.limit {
-            tokio::time::sleep_until(starts[starts.len() - self.limit] + self.window).await;
-        }
-        starts.push_back(Instant::now());
-        while starts.len() > self.limit {
-            starts.pop_front();
-        }
-    }
-
-    /// Drops shops with no request in the last window and nobody waiting.
-    fn forget_idle(&self) {
-        let now = Instant::now();
-        let mut shops = self.shops.lock().unwrap_or_else(|e| e.into_inner());
-        shops.retain(|_, cell| {
-            Arc::strong_count(cell) > 1
-                || cell
-                    .try_lock()
-                    .map_or(true, |s| s.back().is_some_and(|t| *t + self.window > now))
-        });
-    }
-}
-
 /// What to do after an attempt.
 enum Next {
     Done(Result<bytes::Bytes, ApiError>),
@@ -544,34 +502,6 @@ mod tests {
                 assert_eq!(u.host_str(), Some("pelda.api2.myshoprenter.hu"));
             }
         }
-    }
-
-    #[tokio::test]
-    async fn limiter_allows_limit_per_window_and_zero_disables_it() {
-        let shop = ShopName::parse("pelda").unwrap();
-        let other = ShopName::parse("masik").unwrap();
-        let l = Limiter::new(3);
-        let t0 = Instant::now();
-        let mut starts = Vec::new();
-        for _ in 0..4 {
-            l.acquire(&shop).await;
-            starts.push(Instant::now());
-        }
-        // The first three start at once; the fourth a full window after the first.
-        assert!(starts[2] - t0 < Duration::from_millis(100));
-        assert!(starts[3] - starts[0] >= Duration::from_secs(1) + WINDOW_MARGIN);
-        let t1 = Instant::now();
-        l.acquire(&other).await;
-        assert!(
-            t1.elapsed() < Duration::from_millis(100),
-            "shops are independent"
-        );
-        let t2 = Instant::now();
-        let unlimited = Limiter::new(0);
-        for _ in 0..100 {
-            unlimited.acquire(&shop).await;
-        }
-        assert!(t2.elapsed() < Duration::from_millis(100));
     }
 
     #[test]
