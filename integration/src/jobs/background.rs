@@ -66,12 +66,11 @@ impl std::fmt::Debug for Background {
 
 impl Background {
     /// Starts everything on the engine's database, token vault and platform settings. One
-    /// [`ApiClient`] serves the whole process, so its per-shop limiter covers every task.
+    /// [`ApiClient`] serves the whole process, so its per-shop limiter covers every task; on
+    /// PostgreSQL it counts each shop's requests with every other instance on the database.
     pub fn start(engine: &Engine, config: BackgroundConfig) -> Self {
         let db = engine.db().clone();
-        let mut api_config = ApiConfig::new(engine.api_url().clone());
-        api_config.requests_per_second = engine.rate_limit_per_sec();
-        let api = ApiClient::with_http_client(engine.http_client().clone(), api_config);
+        let api = api_client(engine);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
@@ -164,5 +163,17 @@ impl Background {
         if drained.is_err() {
             self.tasks.abort_all();
         }
+    }
+}
+
+/// The process's API client: the engine's platform settings and HTTP pool, and the window
+/// shared across instances when the database has one.
+pub fn api_client(engine: &Engine) -> ApiClient {
+    let mut config = ApiConfig::new(engine.api_url().clone());
+    config.requests_per_second = engine.rate_limit_per_sec();
+    let http = engine.http_client().clone();
+    match crate::storage::rate_window::shared_window(engine.db()) {
+        Some(window) => ApiClient::with_shared_window(http, config, window),
+        None => ApiClient::with_http_client(http, config),
     }
 }

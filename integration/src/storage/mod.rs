@@ -8,6 +8,7 @@
 pub mod checkpoint;
 pub mod installs;
 pub mod jobs;
+pub mod rate_window;
 pub mod sessions;
 pub mod stores;
 #[doc(hidden)]

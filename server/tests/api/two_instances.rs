@@ -5,7 +5,9 @@
 //! the baseline. With two instances the shop must see exactly the baseline's API requests (every
 //! page fetched once: a job run twice, or a page fetched by both, would add requests), every job
 //! must have run once, each resource's progress must count each page once, and the cache must
-//! equal the shop. Needs `TEST_POSTGRES_URL`; skipped without it.
+//! equal the shop. Every API request must also have passed the request window the instances
+//! share (`api_rate_windows`; its mechanism is tested in `integration/tests/rate_window.rs`).
+//! Needs `TEST_POSTGRES_URL`; skipped without it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -36,6 +38,8 @@ struct Outcome {
     webhook_api_requests: u64,
     /// (status, attempts) → deliveries
     inbox: BTreeMap<(String, i32), i64>,
+    /// Request starts the shared window holds for the shop (its latest 3).
+    shared_window_starts: Option<i32>,
 }
 
 async fn seed(app: &TestApp) {
@@ -126,6 +130,13 @@ async fn sync_once(instances: usize, email: &str) -> Outcome {
         .into_iter()
         .map(|(status, attempts, n)| ((status, attempts), n))
         .collect();
+    outcome.shared_window_starts = with_pool!(&app.db, |pool| {
+        sqlx::query_scalar("SELECT cardinality(starts) FROM api_rate_windows WHERE shop = $1")
+            .bind(SHOP)
+            .fetch_optional(pool)
+            .await
+            .unwrap()
+    });
     app.cleanup().await;
     outcome
 }
@@ -157,6 +168,7 @@ async fn outcome(app: &TestApp, store_id: Uuid, jobs: &[(String, String, i32)]) 
         products_cached,
         webhook_api_requests: 0,
         inbox: BTreeMap::new(),
+        shared_window_starts: None,
     }
 }
 
@@ -188,6 +200,11 @@ async fn two_instances_on_one_postgres_sync_a_shop_with_no_duplicate_work() {
         double.inbox,
         BTreeMap::from([(("processed".to_owned(), 1), NEW_ORDERS as i64)]),
         "each delivery processed once, at the first attempt"
+    );
+    assert_eq!(
+        double.shared_window_starts,
+        Some(3),
+        "the instances' requests passed their shared window"
     );
     assert_eq!(
         double, single,
