@@ -294,7 +294,7 @@ impl Settings {
                     3,
                     1..=16,
                 )?,
-                page_writes: number("SYNC_PAGE_WRITES", get("SYNC_PAGE_WRITES"), 2, 1..=8)?,
+                page_writes: number("SYNC_PAGE_WRITES", get("SYNC_PAGE_WRITES"), 3, 1..=8)?,
                 run_workers: flag("BACKGROUND_WORKERS", get("BACKGROUND_WORKERS"), true)?,
                 abandoned_cart_webhook: flag(
                     "SHOPRENTER_WEBHOOK_ABANDONED_CART",

@@ -780,7 +780,7 @@ impl Default for SyncConfig {
             page_limit: shoprenter::client::MAX_PAGE_LIMIT,
             page_retries: 6,
             pages_in_flight: 3,
-            page_writes: 2,
+            page_writes: 3,
             cursor_overlap: Duration::from_secs(300),
             incremental_interval: Duration::from_secs(300),
             reconcile_interval: Duration::from_secs(24 * 3600),
