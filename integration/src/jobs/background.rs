@@ -168,7 +168,7 @@ impl Background {
 
 /// The process's API client: the engine's platform settings and HTTP pool, and the window
 /// shared across instances when the database has one.
-pub fn api_client(engine: &Engine) -> ApiClient {
+fn api_client(engine: &Engine) -> ApiClient {
     let mut config = ApiConfig::new(engine.api_url().clone());
     config.requests_per_second = engine.rate_limit_per_sec();
     let http = engine.http_client().clone();
