@@ -619,8 +619,9 @@ where
     /// Sends each page (or the first error) to `tx` in page order. Pages beyond the next one are
     /// requested only up to the last page a page has named (`pageCount` or `last`), and on the
     /// assumption that page n is followed by n + 1; a page whose `next` says otherwise drops the
-    /// guesses and goes on from its `next`. A guess past a listing that shrank meanwhile ends like the sequential walk
-    /// would: with an empty page or the platform's page-out-of-range error.
+    /// guesses and goes on from its `next`. A guess past a listing that shrank meanwhile ends
+    /// like the sequential walk would: with an empty page or the platform's page-out-of-range
+    /// error.
     async fn run(self, in_flight: usize, tx: mpsc::Sender<Result<MappedPage, ApiError>>) {
         let mut queue: VecDeque<(u64, PageTask)> = VecDeque::new();
         queue.push_back((self.params.page_start, self.spawn(self.params.page_start)));

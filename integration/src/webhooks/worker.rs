@@ -270,11 +270,6 @@ impl InboxWorker {
             .await
             .unwrap_or_default();
         let now = Utc::now();
-        let orders: Vec<OrderWithItems> = fetched
-            .values()
-            .filter_map(|r| r.as_ref().ok().and_then(|o| o.as_ref()))
-            .filter_map(|o| order_with_items(store_id, o.clone(), &names, now))
-            .collect();
         let outcomes = deliveries
             .into_iter()
             .map(|d| {
@@ -292,6 +287,12 @@ impl InboxWorker {
                 };
                 (d, outcome)
             })
+            .collect();
+        // After the outcomes, which read `fetched`: the orders are moved out of it, not copied.
+        let orders: Vec<OrderWithItems> = fetched
+            .into_values()
+            .filter_map(|r| r.ok().flatten())
+            .filter_map(|o| order_with_items(store_id, o, &names, now))
             .collect();
         StoreDone {
             store: Some(store_id),
