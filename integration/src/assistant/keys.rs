@@ -17,7 +17,7 @@ use super::model::ApiKeyInfo;
 use crate::accounts::User;
 use crate::error::{Error, Result};
 use crate::storage::{Db, StorageError};
-use crate::{with_pool, Engine};
+use crate::{with_pool, with_writer, Engine};
 
 const KEY_PREFIX: &str = "sca_";
 /// Characters of the key kept in clear so the merchant can tell keys apart.
@@ -118,7 +118,7 @@ pub async fn create(
         last_used_at: None,
         revoked_at: None,
     };
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query(
         "INSERT INTO assistant_api_keys (id, store_id, label, key_prefix, key_hash, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -158,7 +158,7 @@ pub async fn revoke(
     store_id: Uuid,
     key_id: Uuid,
 ) -> std::result::Result<bool, StorageError> {
-    let done = with_pool!(db, |pool| sqlx::query(
+    let done = with_writer!(db, |pool| sqlx::query(
         "UPDATE assistant_api_keys SET revoked_at = $1
          WHERE id = $2 AND store_id = $3 AND revoked_at IS NULL"
     )
@@ -209,7 +209,7 @@ pub async fn authenticate(
         .last_used_at
         .is_none_or(|at| now - at > LAST_USED_RESOLUTION)
     {
-        with_pool!(db, |pool| sqlx::query(
+        with_writer!(db, |pool| sqlx::query(
             "UPDATE assistant_api_keys SET last_used_at = $1 WHERE id = $2"
         )
         .bind(now)

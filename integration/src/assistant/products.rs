@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::format::{availability, availability_text, money};
 use super::model::{ProductHit, ProductSearchQuery};
 use super::AssistantError;
-use crate::storage::Db;
+use crate::storage::{Db, SqliteDb};
 use crate::with_pool;
 
 pub const DEFAULT_LIMIT: u32 = 5;
@@ -206,7 +206,7 @@ async fn by_text(
     sku: Option<&str>,
 ) -> Result<Vec<ProductRow>, AssistantError> {
     let rows = match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { pool, .. }) => {
             // Names and SKUs weigh more than descriptions (columns: name, sku, description).
             // bm25 costs ~1 µs per match, so like PostgreSQL below only the first
             // RANK_CANDIDATES matches of this store are ranked (all of them for a specific

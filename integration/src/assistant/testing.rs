@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::storage::{users, Db, StorageError};
 use crate::sync::resources::{self as rows, Resource};
 use crate::sync::write::{self, OrderWithItems};
-use crate::with_pool;
+use crate::with_writer;
 
 /// A merchant with one connected store named `shopname`; returns the store id.
 pub async fn seed_store(
@@ -23,7 +23,7 @@ pub async fn seed_store(
         .await?
         .ok_or_else(|| StorageError::Sqlx(sqlx::Error::RowNotFound))?;
     let id = Uuid::new_v4();
-    with_pool!(db, |pool| sqlx::query(
+    with_writer!(db, |pool| sqlx::query(
         "INSERT INTO stores (id, user_id, store_name, store_url, shopname, is_active, connected_at,
                              last_sync_at, webhook_secret, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8, $6, $6)"
@@ -44,7 +44,7 @@ pub async fn seed_store(
 
 /// Marks a store disconnected (as uninstall does).
 pub async fn deactivate_store(db: &Db, store_id: Uuid) -> Result<(), StorageError> {
-    with_pool!(db, |pool| sqlx::query(
+    with_writer!(db, |pool| sqlx::query(
         "UPDATE stores SET is_active = $1 WHERE id = $2"
     )
     .bind(false)

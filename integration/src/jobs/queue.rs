@@ -16,7 +16,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use crate::storage::{Db, StorageError};
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 /// A job a worker holds the lease on.
 #[derive(Debug, Clone, FromRow)]
@@ -61,7 +61,7 @@ pub async fn claim_next_job(
          WHERE id = (SELECT id FROM jobs WHERE ({CLAIMABLE}){kinds_sql} ORDER BY run_at, created_at LIMIT 1{lock})
          RETURNING id, kind, store_id, payload, attempts, lease_until"
     );
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         sqlx::query_as::<_, ClaimedJob>(&sql)
             .bind(now)
             .bind(lease_until)
@@ -80,7 +80,7 @@ pub async fn renew_lease(
     lease_until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let n = with_pool!(db, |pool| {
+    let n = with_writer!(db, |pool| {
         sqlx::query("UPDATE jobs SET lease_until = $3, updated_at = $4 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
             .bind(id)
             .bind(worker)
@@ -100,7 +100,7 @@ pub async fn complete_job(
     worker: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let n = with_pool!(db, |pool| {
+    let n = with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL, finished_at = $3, updated_at = $3
              WHERE id = $1 AND locked_by = $2 AND status = 'running'",
@@ -124,7 +124,7 @@ pub async fn retry_job(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let n = with_pool!(db, |pool| {
+    let n = with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $3, lease_until = NULL, locked_by = NULL, last_error = $4, updated_at = $5
              WHERE id = $1 AND locked_by = $2 AND status = 'running'",
@@ -149,7 +149,7 @@ pub async fn bury_job(
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let n = with_pool!(db, |pool| {
+    let n = with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE jobs SET status = 'dead', lease_until = NULL, last_error = $3, finished_at = $4, updated_at = $4
              WHERE id = $1 AND locked_by = $2 AND status = 'running'",
@@ -173,7 +173,7 @@ pub async fn release_job(
     worker: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let n = with_pool!(db, |pool| {
+    let n = with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $3, attempts = attempts - 1, lease_until = NULL, locked_by = NULL, updated_at = $3
              WHERE id = $1 AND locked_by = $2 AND status = 'running'",

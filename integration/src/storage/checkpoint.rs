@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
-use super::Db;
+use super::{Db, SqliteDb};
 
 /// How often new WAL frames are copied back.
 pub const EVERY: Duration = Duration::from_millis(100);
@@ -23,7 +23,9 @@ pub const BACKSTOP_PAGES: u32 = 16_000;
 /// Checkpoints `db`'s WAL until `shutdown` turns true (or its sender is gone) or the pool closes.
 /// Returns at once on PostgreSQL.
 pub async fn run(db: Db, mut shutdown: watch::Receiver<bool>) {
-    let Db::Sqlite(pool) = db else { return };
+    let Db::Sqlite(SqliteDb { pool, .. }) = db else {
+        return;
+    };
     let mut tick = tokio::time::interval(EVERY);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -60,7 +62,7 @@ mod tests {
         let db = Db::connect(&format!("sqlite://{}", path.display()))
             .await
             .expect("connect");
-        let Db::Sqlite(pool) = &db else {
+        let Db::Sqlite(SqliteDb { pool, .. }) = &db else {
             unreachable!()
         };
         sqlx::query("CREATE TABLE t (x BLOB)")

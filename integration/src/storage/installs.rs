@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::stores::{StoreRecord, CACHE_TABLES, PLATFORM};
 use super::{BeginWrite, Db, StorageError};
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PendingInstall {
@@ -47,7 +47,7 @@ pub async fn record_signature_once(
     purpose: SignaturePurpose,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let done = with_pool!(db, |pool| {
+    let done = with_writer!(db, |pool| {
         sqlx::query(
             "INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -67,7 +67,7 @@ pub async fn record_signature_once(
 /// Forgets signatures used before `before` (they are outside the timestamp window anyway) and
 /// pending installs that expired before it.
 pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> {
-    let n = with_pool!(db, |pool| {
+    let n = with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let a = sqlx::query("DELETE FROM used_signatures WHERE used_at < $1")
             .bind(before)
@@ -98,7 +98,7 @@ pub struct NewPendingInstall<'a> {
 
 pub async fn insert_pending(db: &Db, new: NewPendingInstall<'_>) -> Result<Uuid, StorageError> {
     let id = Uuid::new_v4();
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query(
             "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -185,7 +185,7 @@ pub async fn bind_install(db: &Db, bind: BindInstall<'_>) -> Result<BindOutcome,
          disconnect_reason, needs_attention, needs_attention_at, scopes, last_sync_at, webhook_secret, created_at"
     );
     // An async block so `return` leaves the transaction (rolled back on drop), not the function.
-    let outcome = with_pool!(db, |pool| {
+    let outcome = with_writer!(db, |pool| {
         async {
         let mut tx = pool.begin_write().await?;
         let consumed: Option<Uuid> = sqlx::query_scalar(
@@ -320,7 +320,7 @@ pub async fn record_callbacks(
         .collect();
     let created: HashSet<Uuid> = match db {
         Db::Postgres(pool) => record_callbacks_pg(pool, &candidates).await?,
-        Db::Sqlite(pool) => record_callbacks_sqlite(pool, &candidates).await?,
+        Db::Sqlite(sqlite) => record_callbacks_sqlite(&sqlite.writer, &candidates).await?,
     };
     Ok(ids
         .into_iter()

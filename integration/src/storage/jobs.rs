@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::{Db, StorageError};
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 /// Job kinds the install lifecycle enqueues.
 pub mod kinds {
@@ -47,7 +47,7 @@ pub async fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, StorageError> {
     let id = Uuid::new_v4();
-    let done = with_pool!(db, |pool| {
+    let done = with_writer!(db, |pool| {
         sqlx::query(
             "INSERT INTO jobs (id, kind, store_id, payload, status, attempts, run_at, dedupe_key, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7)

@@ -9,7 +9,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use super::Db;
+use super::{Db, SqliteDb};
 
 const TABLE: &str = "tower_sessions";
 
@@ -22,7 +22,7 @@ pub enum SessionStore {
 impl SessionStore {
     pub fn new(db: &Db) -> Self {
         match db {
-            Db::Sqlite(pool) => SessionStore::Sqlite(
+            Db::Sqlite(SqliteDb { pool, .. }) => SessionStore::Sqlite(
                 SqliteStore::new(pool.clone())
                     .with_table_name(TABLE)
                     .expect("static table name is a valid identifier"),

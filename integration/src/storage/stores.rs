@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::{Db, StorageError};
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 pub const PLATFORM: &str = "shoprenter";
 
@@ -114,7 +114,7 @@ pub async fn mark_needs_attention(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query("UPDATE stores SET needs_attention = $2, needs_attention_at = $3, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(reason)
@@ -131,7 +131,7 @@ pub async fn clear_needs_attention(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE stores SET needs_attention = NULL, needs_attention_at = NULL, updated_at = $2
              WHERE id = $1 AND needs_attention IS NOT NULL",
@@ -151,7 +151,7 @@ pub async fn set_scopes(
     scopes: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query("UPDATE stores SET scopes = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(Json(scopes))
@@ -165,7 +165,7 @@ pub async fn set_scopes(
 
 /// Records a finished sync on the store and its token row (the seed keeps it on both).
 pub async fn set_last_sync_at(db: &Db, id: Uuid, at: DateTime<Utc>) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         sqlx::query("UPDATE stores SET last_sync_at = $2, updated_at = $2 WHERE id = $1")
             .bind(id)
@@ -212,7 +212,7 @@ pub async fn deactivate(
     reason: DisconnectReason,
     now: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
-    let changed = with_pool!(db, |pool| {
+    let changed = with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let shopname: Option<String> = sqlx::query_scalar(
             "UPDATE stores SET is_active = $2, disconnected_at = $3, disconnect_reason = $4, updated_at = $3

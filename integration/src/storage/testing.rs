@@ -4,7 +4,7 @@
 //! named by `TEST_POSTGRES_URL`, dropped again by [`TestDb::cleanup`], so parallel tests never
 //! share state.
 
-use super::{Db, DbKind, StorageError};
+use super::{Db, DbKind, SqliteDb, StorageError};
 
 /// The engines to run a test on: SQLite always, PostgreSQL when `TEST_POSTGRES_URL` is set.
 pub fn engines() -> Vec<DbKind> {
@@ -104,7 +104,7 @@ impl TestDb {
 /// Moves a pending install's expiry into the past (tests of the 15-minute TTL).
 pub async fn expire_pending_install(db: &Db, id: uuid::Uuid) -> Result<(), StorageError> {
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
-    crate::with_pool!(db, |pool| {
+    crate::with_writer!(db, |pool| {
         sqlx::query("UPDATE pending_installs SET expires_at = $2 WHERE id = $1")
             .bind(id)
             .bind(past)
@@ -121,7 +121,7 @@ pub async fn set_token_expiry(
     store_id: uuid::Uuid,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StorageError> {
-    crate::with_pool!(db, |pool| {
+    crate::with_writer!(db, |pool| {
         sqlx::query("UPDATE shoprenter_tokens SET expires_at = $2 WHERE store_id = $1")
             .bind(store_id)
             .bind(at)
@@ -135,7 +135,7 @@ pub async fn set_token_expiry(
 /// Every text value stored in the database, for "no plaintext secret at rest" checks.
 pub async fn dump_text(db: &Db) -> Result<String, StorageError> {
     let tables: Vec<String> = match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { pool, .. }) => {
             sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
                 .fetch_all(pool)
                 .await?
@@ -149,7 +149,7 @@ pub async fn dump_text(db: &Db) -> Result<String, StorageError> {
     let mut out = String::new();
     for table in tables {
         let rows: Vec<String> = match db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(SqliteDb { pool, .. }) => {
                 let cols: Vec<String> =
                     sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
                         .fetch_all(pool)

@@ -7,8 +7,8 @@ use sqlx::types::Json;
 use sqlx::{FromRow, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::{Db, StorageError};
-use crate::with_pool;
+use super::{Db, SqliteDb, StorageError};
+use crate::{with_pool, with_writer};
 
 #[derive(Clone, FromRow)]
 pub struct TokenRecord {
@@ -137,7 +137,7 @@ impl AcquireLock {
                 Ok(true)
             }
             None => {
-                let Db::Sqlite(pool) = db else {
+                let Db::Sqlite(SqliteDb { writer: pool, .. }) = db else {
                     unreachable!("a lock without a transaction is only taken on SQLite")
                 };
                 let mut tx = pool.begin_write().await?;
@@ -201,7 +201,7 @@ fn upsert_query<'q>(
 /// Replaces a ciphertext that can no longer be decrypted (e.g. after a key change) with nothing, so
 /// the next `get` re-acquires.
 pub async fn wipe(db: &Db, store_id: Uuid, now: DateTime<Utc>) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query("UPDATE shoprenter_tokens SET access_token = NULL, expires_at = NULL, updated_at = $2 WHERE store_id = $1")
             .bind(store_id)
             .bind(now)

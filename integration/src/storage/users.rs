@@ -5,7 +5,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::{Db, StorageError};
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 /// A user row, password hash included; only the accounts module reads the hash.
 #[derive(Clone, FromRow)]
@@ -33,7 +33,7 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Option<UserRecord>, StorageError> {
     let id = Uuid::new_v4();
-    let row = with_pool!(db, |pool| {
+    let row = with_writer!(db, |pool| {
         sqlx::query_as::<_, UserRecord>(
             "INSERT INTO users (id, email, password_hash, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $4)

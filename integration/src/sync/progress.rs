@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::resources::Resource;
 use crate::storage::{Db, StorageError};
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 /// What the merchant UI shows for one resource.
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -89,7 +89,7 @@ pub async fn start_pass(
     mode: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query(
             "INSERT INTO sync_progress (store_id, resource, mode, status, pass_started_at, next_page, pages_done, records_done,
                                         estimated_total, records_per_sec, eta_secs, deleted, last_error, updated_at, finished_at)
@@ -117,7 +117,7 @@ pub async fn resume_pass(
     resource: Resource,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query("UPDATE sync_progress SET status = 'running', last_error = NULL, updated_at = $3 WHERE store_id = $1 AND resource = $2")
             .bind(store_id)
             .bind(resource.as_str())
@@ -137,7 +137,7 @@ pub async fn fail_pass(
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE sync_progress SET status = 'failed', last_error = $3, records_per_sec = NULL, eta_secs = NULL, updated_at = $4
              WHERE store_id = $1 AND resource = $2",
@@ -162,7 +162,7 @@ pub async fn finish_pass(
     cursor: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE sync_progress SET status = 'done', deleted = $3, eta_secs = 0, last_full_sync_at = $5, finished_at = $5,
                     updated_at = $5, last_error = NULL,
@@ -189,7 +189,7 @@ pub async fn finish_incremental(
     cursor: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         sqlx::query(
             "UPDATE sync_progress SET incremental_cursor = $3, last_incremental_at = $4, updated_at = $4
              WHERE store_id = $1 AND resource = $2",

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::resources::{Resource, ORDER_ITEMS};
 use super::upsert::{BindRows, Val};
 use crate::storage::{Db, StorageError};
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 /// Where a page's transaction moves its store's progress row (only for full passes): the
 /// pages written so far in the pass, and the page to resume at. Absolute, and applied only if it
@@ -46,7 +46,7 @@ pub async fn commit_page(
 ) -> Result<(), StorageError> {
     let table = resource.table();
     let kind = db.kind();
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         for chunk in rows.chunks(table.max_rows()) {
             let sql = table.upsert_sql(kind, chunk, None);
@@ -155,7 +155,7 @@ pub async fn sweep_unseen(
         "DELETE FROM {} WHERE store_id = $1 AND last_synced_at < $2",
         resource.table().name
     );
-    let n = with_pool!(db, |pool| {
+    let n = with_writer!(db, |pool| {
         sqlx::query(&sql)
             .bind(store_id)
             .bind(pass_started_at)

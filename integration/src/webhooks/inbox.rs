@@ -21,8 +21,8 @@ use sqlx::FromRow;
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use uuid::Uuid;
 
-use crate::storage::{Db, StorageError};
-use crate::with_pool;
+use crate::storage::{Db, SqliteDb, StorageError};
+use crate::{with_pool, with_writer};
 
 /// One delivery as persisted.
 #[derive(Debug, Clone)]
@@ -187,7 +187,7 @@ pub async fn insert_rows(db: &Db, rows: &[&InboxRow]) -> Result<u64, StorageErro
         sql.push_str(&row);
     }
     sql.push_str(" ON CONFLICT DO NOTHING");
-    let inserted = with_pool!(db, |pool| {
+    let inserted = with_writer!(db, |pool| {
         let mut q = sqlx::query(&sql);
         for r in rows {
             q = q
@@ -284,7 +284,7 @@ pub async fn claim_deliveries(
                       ORDER BY received_at LIMIT $4{lock})
          RETURNING id, store_id, event, order_ref, order_inner_id, attempts, received_at"
     );
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         sqlx::query_as::<_, ClaimedDelivery>(&sql)
             .bind(now)
             .bind(lease_until)
@@ -394,7 +394,7 @@ pub async fn finish_deliveries(
             record_received!(tx, received, now);
             tx.commit().await?;
         }
-        Db::Sqlite(pool) => {
+        Db::Sqlite(SqliteDb { writer: pool, .. }) => {
             // Anonymous `?` placeholders, bound in order (see `insert_rows`).
             let mut tx = pool.begin_write().await?;
             for ((status, error, next), ids) in &groups {

@@ -19,7 +19,7 @@ use crate::jobs::{kinds, ClaimedJob, JobContext, JobError, JobHandler};
 use crate::storage::{stores, Db, StorageError};
 use crate::sync::{ApiSession, SyncError};
 use crate::tokens::TokenVault;
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 /// Label shown in the shop admin's automations list.
 const LABEL: &str = "ShopCall.ai";
@@ -250,7 +250,7 @@ async fn save_registrations(
     registered: &[(String, Option<String>, String)],
 ) -> Result<(), StorageError> {
     let now = Utc::now();
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         for (event, id, url) in registered {
             sqlx::query(
