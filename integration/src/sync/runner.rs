@@ -31,14 +31,6 @@ use super::{SyncConfig, SyncError, Syncer};
 use crate::jobs::JobContext;
 use crate::storage::{stores, DbKind, StorageError};
 
-/// At most this many fetched pages are written in one SQLite transaction. The one writer is the
-/// full sync's bottleneck there, and each commit rewrites every index page its rows touch (the
-/// e-mail and phone indexes are in random order), so pages that arrived while the last write ran
-/// go in together. Measured (full sync of 60k records): 3 pages per commit wrote 30 % fewer WAL
-/// frames than 1 (`strace -c`); up to 4 instead of 1 was faster in 5 of 6 paired `bench b` runs
-/// (13.9-16.4k -> 14.6-17.0k records/s).
-const SQLITE_PAGES_PER_COMMIT: i64 = 4;
-
 /// Which kind of full pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FullMode {
@@ -64,7 +56,6 @@ struct Mapped {
 
 /// A fetched page, already mapped to rows.
 struct MappedPage {
-    /// Its listing page (the last one, once pages joined).
     page: u64,
     records: i64,
     page_count: Option<u64>,
@@ -72,19 +63,6 @@ struct MappedPage {
     limit: u32,
     next_page: Option<u64>,
     mapped: Mapped,
-}
-
-impl MappedPage {
-    /// Appends `next`, the page after this one: the two are then written as one.
-    fn absorb(&mut self, next: MappedPage) {
-        self.page = next.page;
-        self.records += next.records;
-        self.page_count = next.page_count.or(self.page_count);
-        self.last_page = next.last_page.or(self.last_page);
-        self.next_page = next.next_page;
-        self.mapped.rows.extend(next.mapped.rows);
-        self.mapped.orders.extend(next.mapped.orders);
-    }
 }
 
 /// Where a pass stands while it runs.
@@ -457,18 +435,12 @@ impl Syncer {
             };
             let prefetch = tokio::spawn(fetcher.run(self.config.pages_in_flight.max(1), tx));
             let _abort = AbortOnDrop(prefetch);
-            let (write_limit, pages_per_commit) = match self.db.kind() {
-                DbKind::Sqlite => (1, SQLITE_PAGES_PER_COMMIT), // one writer at a time anyway
-                DbKind::Postgres => (self.config.page_writes.max(1), 1),
-            };
-            let mut writes = PageWrites::new(write_limit);
-            // An item taken from the channel while joining pages that could not join.
-            let mut held = None;
-            while let Some(item) = match held.take() {
-                Some(item) => Some(item),
-                None => rx.recv().await,
-            } {
-                let mut page = match item {
+            let mut writes = PageWrites::new(match self.db.kind() {
+                DbKind::Sqlite => 1, // one writer at a time anyway
+                DbKind::Postgres => self.config.page_writes.max(1),
+            });
+            while let Some(item) = rx.recv().await {
+                let page = match item {
                     Ok(page) => page,
                     Err(e) => {
                         // What was fetched before the failure is kept; resume after it.
@@ -500,21 +472,6 @@ impl Syncer {
                     }
                 };
                 failures = 0;
-                // Pages fetched while the last write ran join this one's transaction.
-                let mut pages = 1;
-                while pages < pages_per_commit && page.next_page.is_some() {
-                    match rx.try_recv() {
-                        Ok(Ok(more)) if Some(more.page) == page.next_page => {
-                            page.absorb(more);
-                            pages += 1;
-                        }
-                        Ok(other) => {
-                            held = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
                 if state.full && state.estimated_total.is_none() {
                     state.estimated_total = match page.page_count {
                         Some(count) => Some((count * u64::from(page.limit)) as i64),
@@ -537,7 +494,7 @@ impl Syncer {
                 let progress = if !state.full {
                     None
                 } else if writes.is_empty() {
-                    Some(state.progress(session.store_id, follows, pages, n))
+                    Some(state.progress(session.store_id, follows, 1, n))
                 } else if state.recorded_page < state.page {
                     Some(state.progress(session.store_id, state.page, 0, 0))
                 } else {
@@ -548,7 +505,6 @@ impl Syncer {
                 let mapped = page.mapped;
                 let written = Written {
                     follows,
-                    pages,
                     records: n,
                     recorded: progress.as_ref().map(|p| p.next_page as u64),
                 };
@@ -726,8 +682,6 @@ where
 struct Written {
     /// The page after it.
     follows: u64,
-    /// Listing pages it writes (several join one transaction on SQLite).
-    pages: i64,
     records: i64,
     /// The `next_page` its transaction records, if it records progress.
     recorded: Option<u64>,
@@ -783,7 +737,7 @@ impl PageWrites {
         if let Some((written, write)) = self.pending.pop_front() {
             write.await?;
             state.page = written.follows;
-            state.pages_written += written.pages;
+            state.pages_written += 1;
             state.records_written += written.records;
             if let Some(recorded) = written.recorded {
                 state.recorded_page = state.recorded_page.max(recorded);
@@ -960,57 +914,6 @@ mod tests {
         pages.iter().map(|(p, _)| *p).collect()
     }
 
-    fn mapped_page(page: u64, next_page: Option<u64>, rows: usize) -> MappedPage {
-        MappedPage {
-            page,
-            records: rows as i64,
-            page_count: None,
-            last_page: Some(9),
-            limit: 200,
-            next_page,
-            mapped: Mapped {
-                rows: vec![Vec::new(); rows],
-                orders: Vec::new(),
-            },
-        }
-    }
-
-    /// Pages that join one transaction count as theirs: the resume point moves past the last
-    /// one, and each page is counted.
-    #[tokio::test]
-    async fn joined_pages_are_written_and_counted_as_several() {
-        let mut joined = mapped_page(4, Some(5), 200);
-        joined.absorb(mapped_page(5, Some(6), 200));
-        joined.absorb(mapped_page(6, None, 150));
-        assert_eq!(
-            (
-                joined.page,
-                joined.next_page,
-                joined.records,
-                joined.last_page
-            ),
-            (6, None, 550, Some(9))
-        );
-        assert_eq!(joined.mapped.rows.len(), 550);
-
-        let mut state = PassState::new(4, 4, 800, true);
-        let mut writes = PageWrites::new(1);
-        writes.push(
-            Written {
-                follows: joined.next_page.unwrap_or(joined.page + 1),
-                pages: 3,
-                records: joined.records,
-                recorded: None,
-            },
-            async { Ok(()) },
-        );
-        writes.drain(&mut state).await.unwrap();
-        assert_eq!(
-            (state.page, state.pages_written, state.records_written),
-            (7, 7, 1_350)
-        );
-    }
-
     /// Writes finish in page order; the resume point stops at the first one that failed, even
     /// when a later one had already committed.
     #[tokio::test]
@@ -1019,7 +922,6 @@ mod tests {
         let mut writes = PageWrites::new(2);
         let page = |follows| Written {
             follows,
-            pages: 1,
             records: 200,
             recorded: None,
         };
