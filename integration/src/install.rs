@@ -31,6 +31,49 @@ pub const SESSION_PENDING_INSTALL: &str = "pending_install";
 /// parameters through app_url").
 pub const INSTALL_PARAM: &str = "sr_install";
 
+/// The `sr_install` value: the pending install's id and the random secret stored with it,
+/// `<id>.<secret>`. The id is time-ordered (so the table's key appends), the secret is what makes
+/// the ticket unguessable; it has no index, so it costs a commit nothing. A bare id is what
+/// tickets looked like before (their rows have no secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstallTicket {
+    pub id: Uuid,
+    pub secret: Option<Uuid>,
+}
+
+impl InstallTicket {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (id, secret) = match raw.split_once('.') {
+            Some((id, secret)) => (id, Some(Uuid::try_parse(secret).ok()?)),
+            None => (raw, None),
+        };
+        Some(Self {
+            id: Uuid::try_parse(id).ok()?,
+            secret,
+        })
+    }
+
+    /// Whether this ticket was given out for `pending` (constant time in the secret).
+    fn opens(&self, pending: &installs::PendingInstall) -> bool {
+        use subtle::ConstantTimeEq;
+        self.id == pending.id
+            && match (self.secret, pending.secret) {
+                (Some(given), Some(stored)) => given.as_bytes().ct_eq(stored.as_bytes()).into(),
+                (None, None) => true,
+                _ => false,
+            }
+    }
+}
+
+impl std::fmt::Display for InstallTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.secret {
+            Some(secret) => write!(f, "{}.{}", self.id, secret.simple()),
+            None => write!(f, "{}", self.id),
+        }
+    }
+}
+
 /// What the EntryPoint should do next.
 #[derive(Debug, Clone)]
 pub enum EntryOutcome {
@@ -211,13 +254,18 @@ impl Installs {
 
     /// Records the signature in the replay guard and creates the pending install, both in one
     /// (group) commit; [`Error::Replay`] when the signature was used before.
-    async fn new_pending_install(&self, signed: &SignedRequest, app_url: &str) -> Result<Uuid> {
+    async fn new_pending_install(
+        &self,
+        signed: &SignedRequest,
+        app_url: &str,
+    ) -> Result<InstallTicket> {
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(self.pending_ttl)
             .map_err(|e| Error::Internal(e.to_string()))?;
         let writer = self
             .writer
             .get_or_init(|| CallbackWriter::start(self.db.clone()));
+        let secret = Uuid::new_v4();
         let recorded = writer
             .record(NewCallback {
                 shopname: signed.shop.as_str().to_owned(),
@@ -226,11 +274,16 @@ impl Installs {
                 app_url: app_url.to_owned(),
                 now,
                 expires_at: now + ttl,
+                secret,
             })
             .await?;
-        recorded.ok_or_else(|| {
+        let id = recorded.ok_or_else(|| {
             tracing::warn!(shop = %signed.shop, "replayed install request rejected");
             Error::Replay
+        })?;
+        Ok(InstallTicket {
+            id,
+            secret: Some(secret),
         })
     }
 
@@ -249,11 +302,11 @@ impl Installs {
         if signed.app_url.is_some() && signed.app_url.as_deref() != Some(target.as_str()) {
             tracing::info!(shop = %signed.shop, "app_url not trusted or normalised; using the admin URL built from the shop name");
         }
-        let install_id = self.new_pending_install(&signed, target.as_str()).await?;
+        let ticket = self.new_pending_install(&signed, target.as_str()).await?;
         target
             .query_pairs_mut()
-            .append_pair(INSTALL_PARAM, &install_id.to_string());
-        tracing::info!(shop = %signed.shop, %install_id, "pending install recorded");
+            .append_pair(INSTALL_PARAM, &ticket.to_string());
+        tracing::info!(shop = %signed.shop, install_id = %ticket.id, "pending install recorded");
         Ok(target)
     }
 
@@ -277,17 +330,18 @@ impl Installs {
         }
         let install_id = match install_param {
             Some(raw) => {
-                let id = Uuid::parse_str(raw).map_err(|_| Error::InstallUnavailable)?;
-                let pending = installs::find_pending(&self.db, id)
+                let ticket = InstallTicket::parse(raw).ok_or(Error::InstallUnavailable)?;
+                let pending = installs::find_pending(&self.db, ticket.id)
                     .await?
                     .ok_or(Error::InstallUnavailable)?;
-                if pending.shopname != shop.as_str()
+                if !ticket.opens(&pending)
+                    || pending.shopname != shop.as_str()
                     || pending.consumed_at.is_some()
                     || pending.expires_at <= Utc::now()
                 {
                     return Err(Error::InstallUnavailable);
                 }
-                id
+                ticket.id
             }
             // ShopRenter may not forward our parameter (reference (d) 2): a fresh, signed EntryPoint
             // call for a shop that is not connected is itself proof of an install; it may bind once.
@@ -304,7 +358,7 @@ impl Installs {
                     )
                     .await?
                     .ok_or(Error::Replay)?,
-                    other => other?,
+                    other => other?.id,
                 }
             }
         };
@@ -475,6 +529,59 @@ mod tests {
             app_url: format!("https://{shop}.myshoprenter.hu/admin/app/1"),
             now,
             expires_at: now + chrono::Duration::minutes(15),
+            secret: Uuid::new_v4(),
+        }
+    }
+
+    fn pending(id: Uuid, secret: Option<Uuid>) -> installs::PendingInstall {
+        let now = Utc::now();
+        installs::PendingInstall {
+            id,
+            shopname: "pelda".into(),
+            code: "c".into(),
+            timestamp: 1,
+            app_url: String::new(),
+            created_at: now,
+            expires_at: now,
+            consumed_at: None,
+            user_id: None,
+            store_id: None,
+            secret,
+        }
+    }
+
+    #[test]
+    fn an_install_ticket_opens_only_its_own_pending_install() {
+        let (id, secret) = (Uuid::now_v7(), Uuid::new_v4());
+        let ticket = InstallTicket {
+            id,
+            secret: Some(secret),
+        };
+        let text = ticket.to_string();
+        assert_eq!(text, format!("{id}.{}", secret.simple()));
+        assert_eq!(InstallTicket::parse(&text), Some(ticket));
+        assert!(ticket.opens(&pending(id, Some(secret))));
+
+        assert!(
+            !ticket.opens(&pending(id, Some(Uuid::new_v4()))),
+            "wrong secret"
+        );
+        assert!(
+            !ticket.opens(&pending(Uuid::now_v7(), Some(secret))),
+            "other id"
+        );
+        let bare = InstallTicket::parse(&id.to_string()).unwrap();
+        assert!(!bare.opens(&pending(id, Some(secret))), "secret left off");
+        assert!(bare.opens(&pending(id, None)), "a row from before tickets");
+        assert!(!ticket.opens(&pending(id, None)));
+        for bad in [
+            "",
+            "x",
+            &format!("{id}."),
+            &format!("{id}.zz"),
+            &format!(".{secret}"),
+        ] {
+            assert_eq!(InstallTicket::parse(bad), None, "{bad}");
         }
     }
 

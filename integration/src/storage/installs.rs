@@ -20,6 +20,8 @@ pub struct PendingInstall {
     pub consumed_at: Option<DateTime<Utc>>,
     pub user_id: Option<Uuid>,
     pub store_id: Option<Uuid>,
+    /// The random half of the browser's install ticket (none on rows from before tickets).
+    pub secret: Option<Uuid>,
 }
 
 /// What a signed request was used for; recorded with the replay guard.
@@ -120,7 +122,7 @@ pub async fn insert_pending(db: &Db, new: NewPendingInstall<'_>) -> Result<Uuid,
 pub async fn find_pending(db: &Db, id: Uuid) -> Result<Option<PendingInstall>, StorageError> {
     Ok(with_pool!(db, |pool| {
         sqlx::query_as::<_, PendingInstall>(
-            "SELECT id, shopname, code, timestamp, app_url, created_at, expires_at, consumed_at, user_id, store_id
+            "SELECT id, shopname, code, timestamp, app_url, created_at, expires_at, consumed_at, user_id, store_id, secret
              FROM pending_installs WHERE id = $1",
         )
         .bind(id)
@@ -286,9 +288,11 @@ pub struct NewCallback {
     pub app_url: String,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The random half of the install ticket the browser gets.
+    pub secret: Uuid,
 }
 
-/// Callbacks per statement (7 bind parameters each; well under both engines' limits).
+/// Callbacks per statement (8 bind parameters each; well under both engines' limits).
 pub const MAX_CALLBACK_BATCH: usize = 512;
 
 /// Records many install callbacks in **one transaction** (group commit): each one's signature
@@ -305,12 +309,14 @@ pub async fn record_callbacks(
         return Ok(Vec::new());
     }
     // A new id for the first occurrence of each key within the batch; later ones are replays.
+    // Time-ordered, so each commit appends to the table's key; the ticket's secret is the part
+    // nobody can guess.
     let mut seen = HashSet::with_capacity(callbacks.len());
     let ids: Vec<Option<Uuid>> = callbacks
         .iter()
         .map(|c| {
             seen.insert((c.shopname.as_str(), c.code.as_str(), c.timestamp))
-                .then(Uuid::new_v4)
+                .then(Uuid::now_v7)
         })
         .collect();
     let candidates: Vec<(Uuid, &NewCallback)> = ids
@@ -344,14 +350,14 @@ async fn record_callbacks_pg(
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "WITH batch AS (
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-                                  $6::timestamptz[], $7::timestamptz[])
-                 AS b(id, shopname, code, timestamp, app_url, created_at, expires_at)),
+                                  $6::timestamptz[], $7::timestamptz[], $8::uuid[])
+                 AS b(id, shopname, code, timestamp, app_url, created_at, expires_at, secret)),
          fresh AS (
              INSERT INTO used_signatures (shopname, code, timestamp, purpose, used_at)
              SELECT shopname, code, timestamp, 'install', created_at FROM batch
              ON CONFLICT DO NOTHING RETURNING shopname, code, timestamp)
-         INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at)
-         SELECT b.id, b.shopname, b.code, b.timestamp, b.app_url, b.created_at, b.expires_at
+         INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at, secret)
+         SELECT b.id, b.shopname, b.code, b.timestamp, b.app_url, b.created_at, b.expires_at, b.secret
          FROM batch b JOIN fresh f USING (shopname, code, timestamp)
          RETURNING id",
     )
@@ -362,6 +368,7 @@ async fn record_callbacks_pg(
     .bind(col(candidates, |(_, c)| c.app_url.as_str()))
     .bind(col(candidates, |(_, c)| c.now))
     .bind(col(candidates, |(_, c)| c.expires_at))
+    .bind(col(candidates, |(_, c)| c.secret))
     .fetch_all(pool)
     .await?;
     Ok(ids.into_iter().collect())
@@ -401,9 +408,9 @@ async fn record_callbacks_sqlite(
         .collect();
     for chunk in inserts.chunks(MAX_CALLBACK_BATCH) {
         let mut sql = String::from(
-            "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at) VALUES ",
+            "INSERT INTO pending_installs (id, shopname, code, timestamp, app_url, created_at, expires_at, secret) VALUES ",
         );
-        sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(","));
+        sql.push_str(&vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(","));
         let mut q = sqlx::query(&sql);
         for (id, c) in chunk {
             q = q
@@ -413,7 +420,8 @@ async fn record_callbacks_sqlite(
                 .bind(c.timestamp)
                 .bind(&c.app_url)
                 .bind(c.now)
-                .bind(c.expires_at);
+                .bind(c.expires_at)
+                .bind(c.secret);
         }
         q.execute(&mut *tx).await?;
     }

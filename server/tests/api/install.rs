@@ -1,6 +1,7 @@
 //! The install lifecycle against the simulator: seed Test Cases 1–4 plus the hostile cases.
 
 use chrono::Utc;
+use integration::install::InstallTicket;
 use integration::storage::{jobs, stores, tokens};
 
 use crate::helpers::{
@@ -477,6 +478,39 @@ async fn the_merchant_can_disconnect_and_reconnect_by_opening_the_app() {
     }
 }
 
+/// The ticket's id alone, or with another secret, opens nothing: the id is time-ordered, so
+/// only the secret makes the ticket unguessable.
+#[tokio::test]
+async fn an_install_ticket_with_a_wrong_secret_cannot_be_bound() {
+    for kind in engines() {
+        let app = spawn_app(kind).await;
+        let merchant = &app.client;
+        app.sign_up(merchant, "anna@example.hu").await;
+        let install = app.callback(merchant, SHOP).await;
+        let ticket = InstallTicket::parse(&install).unwrap();
+        assert!(ticket.secret.is_some(), "{install}");
+        let guessed = InstallTicket {
+            secret: Some(uuid::Uuid::new_v4()),
+            ..ticket
+        };
+        for forged in [guessed.to_string(), ticket.id.to_string()] {
+            let response = app.get(merchant, &app.entry_url(SHOP, Some(&forged))).await;
+            assert_eq!(response.status(), 410, "{kind:?} {forged}");
+        }
+        assert!(stores::find_by_shopname(&app.db, SHOP)
+            .await
+            .unwrap()
+            .is_none());
+        // The genuine ticket still binds.
+        let response = app
+            .get(merchant, &app.entry_url(SHOP, Some(&install)))
+            .await;
+        assert_eq!(response.status(), 303, "{kind:?}");
+        store_id_from(&location(&response));
+        app.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn an_expired_pending_install_cannot_be_bound() {
     for kind in engines() {
@@ -485,7 +519,7 @@ async fn an_expired_pending_install_cannot_be_bound() {
         app.sign_up(merchant, "anna@example.hu").await;
         let install = app.callback(merchant, SHOP).await;
         // Age the pending install past its 15 minutes.
-        let id = uuid::Uuid::parse_str(&install).unwrap();
+        let id = InstallTicket::parse(&install).unwrap().id;
         integration::storage::testing::expire_pending_install(&app.db, id)
             .await
             .unwrap();
