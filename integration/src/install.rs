@@ -35,7 +35,7 @@ pub const INSTALL_PARAM: &str = "sr_install";
 /// `<id>.<secret>`. The id is time-ordered (so the table's key appends), the secret is what makes
 /// the ticket unguessable; it has no index, so it costs a commit nothing. A bare id is what
 /// tickets looked like before (their rows have no secret).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct InstallTicket {
     pub id: Uuid,
     pub secret: Option<Uuid>,
@@ -62,6 +62,16 @@ impl InstallTicket {
                 (None, None) => true,
                 _ => false,
             }
+    }
+}
+
+/// Leaves the secret out, so a logged ticket cannot be replayed.
+impl std::fmt::Debug for InstallTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstallTicket")
+            .field("id", &self.id)
+            .field("secret", &self.secret.map(|_| "[redacted]"))
+            .finish()
     }
 }
 
@@ -574,6 +584,11 @@ mod tests {
         assert!(!bare.opens(&pending(id, Some(secret))), "secret left off");
         assert!(bare.opens(&pending(id, None)), "a row from before tickets");
         assert!(!ticket.opens(&pending(id, None)));
+        let leaks = |debug: String| {
+            debug.contains(&secret.to_string()) || debug.contains(&secret.simple().to_string())
+        };
+        assert!(!leaks(format!("{ticket:?}")), "{ticket:?}");
+        assert!(!leaks(format!("{:?}", pending(id, Some(secret)))));
         for bad in [
             "",
             "x",

@@ -8,7 +8,7 @@ use super::stores::{StoreRecord, CACHE_TABLES, PLATFORM};
 use super::{BeginWrite, Db, StorageError};
 use crate::{with_pool, with_writer};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Clone, FromRow)]
 pub struct PendingInstall {
     pub id: Uuid,
     pub shopname: String,
@@ -22,6 +22,20 @@ pub struct PendingInstall {
     pub store_id: Option<Uuid>,
     /// The random half of the browser's install ticket (none on rows from before tickets).
     pub secret: Option<Uuid>,
+}
+
+/// Leaves the ticket's secret out.
+impl std::fmt::Debug for PendingInstall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingInstall")
+            .field("id", &self.id)
+            .field("shopname", &self.shopname)
+            .field("expires_at", &self.expires_at)
+            .field("consumed_at", &self.consumed_at)
+            .field("user_id", &self.user_id)
+            .field("store_id", &self.store_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a signed request was used for; recorded with the replay guard.

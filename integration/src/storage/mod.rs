@@ -44,8 +44,9 @@ macro_rules! with_pool {
     };
 }
 
-/// [`with_pool!`] for a write transaction: on SQLite `$pool` is the one write connection
-/// ([`SqliteDb::writer`]), so a body must not use any other connection while it holds it.
+/// [`with_pool!`] for a statement or transaction that writes: on SQLite `$pool` is the one write
+/// connection ([`SqliteDb::writer`]), so a body holding a transaction on it must not wait for
+/// another write through this macro (it would wait for itself until the pool's acquire timeout).
 #[macro_export]
 macro_rules! with_writer {
     ($db:expr, |$pool:ident| $body:expr) => {
