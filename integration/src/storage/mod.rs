@@ -144,7 +144,7 @@ pub struct SqliteDb {
     /// Reads, several at once beside the writer (WAL).
     pub pool: SqlitePool,
     /// The write connection (the pool itself for an in-memory database, which lives in one
-    /// connection). Kept open, so its page cache stays warm.
+    /// connection), kept open for the life of the process.
     pub writer: SqlitePool,
     in_memory: bool,
 }
@@ -292,14 +292,15 @@ impl Db {
         }
     }
 
-    fn in_memory(&self) -> bool {
-        matches!(self, Db::Sqlite(s) if s.in_memory)
-    }
-
     /// (open, idle) connections: open minus idle are checked out right now.
     pub fn connections(&self) -> (u32, usize) {
         match self {
-            Db::Sqlite(SqliteDb { pool, writer, .. }) if !self.in_memory() => (
+            // An in-memory database's writer is its pool: count it once.
+            Db::Sqlite(SqliteDb {
+                pool,
+                writer,
+                in_memory: false,
+            }) => (
                 pool.size() + writer.size(),
                 pool.num_idle() + writer.num_idle(),
             ),
