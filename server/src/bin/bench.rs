@@ -311,6 +311,27 @@ async fn full_sync(kind: DbKind, limited: bool) {
         }
     );
     let took = (last - first).num_milliseconds() as f64 / 1000.0;
+    // Each resource's pass, from the sync's first start: where the time went.
+    let passes: Vec<(
+        String,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+        i64,
+    )> = with_pool!(&bench.db, |pool| {
+        sqlx::query_as(
+            "SELECT resource, pass_started_at, finished_at, records_done FROM sync_progress
+                 WHERE store_id = $1 ORDER BY pass_started_at",
+        )
+        .bind(store_id)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    });
+    let offset = |t: chrono::DateTime<chrono::Utc>| (t - first).num_milliseconds() as f64 / 1000.0;
+    let timeline: Vec<String> = passes
+        .iter()
+        .map(|(r, s, f, n)| format!("{r} {:.2}–{:.2} s ({n})", offset(*s), offset(*f)))
+        .collect();
     let stats = bench.sim.state().stats();
     let records = bench.cached_records(store_id).await;
     let data_pages = 3 * n.div_ceil(200) as u64;
@@ -335,6 +356,7 @@ async fn full_sync(kind: DbKind, limited: bool) {
             stats.rate_limited_429
         );
     }
+    println!("    passes: {}", timeline.join(", "));
     bench.finish().await;
 }
 
