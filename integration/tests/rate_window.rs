@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use integration::storage::rate_window::shared_window;
 use integration::storage::testing::{postgres_base_url, TestDb};
 use integration::{Db, DbKind};
@@ -30,27 +31,80 @@ async fn a_shop_gets_limit_starts_per_window_and_shops_are_independent() {
     let pelda = ShopName::parse("pelda").unwrap();
     let masik = ShopName::parse("masik").unwrap();
     for _ in 0..3 {
-        assert_eq!(
+        assert!(matches!(
             window.try_start(&pelda, 3, WINDOW).await.unwrap(),
-            WindowSlot::Started
-        );
+            WindowSlot::Started { entry: Some(_) }
+        ));
     }
     match window.try_start(&pelda, 3, WINDOW).await.unwrap() {
         WindowSlot::Full { retry_in } => assert!(
             retry_in > Duration::from_millis(800) && retry_in <= WINDOW,
             "{retry_in:?}"
         ),
-        WindowSlot::Started => panic!("a fourth start within the window"),
+        WindowSlot::Started { .. } => panic!("a fourth start within the window"),
     }
-    assert_eq!(
+    assert!(matches!(
         window.try_start(&masik, 3, WINDOW).await.unwrap(),
-        WindowSlot::Started
-    );
+        WindowSlot::Started { .. }
+    ));
     tokio::time::sleep(WINDOW).await;
-    assert_eq!(
-        window.try_start(&pelda, 3, WINDOW).await.unwrap(),
-        WindowSlot::Started,
+    assert!(
+        matches!(
+            window.try_start(&pelda, 3, WINDOW).await.unwrap(),
+            WindowSlot::Started { .. }
+        ),
         "the window moved on"
+    );
+    assert_eq!(
+        entries(&db, "pelda").await.len(),
+        1,
+        "entries that stopped counting are dropped"
+    );
+    db.close().await;
+    test_db.cleanup().await;
+}
+
+async fn entries(db: &Db, shop: &str) -> Vec<DateTime<Utc>> {
+    let Db::Postgres(pool) = db else {
+        unreachable!()
+    };
+    sqlx::query_scalar("SELECT counted_until FROM api_rate_windows WHERE shop = $1")
+        .bind(shop)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// An answer that arrives within the margin makes its entry stop counting one second after the
+/// answer instead of a window after the start; a later answer changes nothing.
+#[tokio::test]
+async fn an_answer_within_the_margin_shortens_its_entry_and_a_late_one_does_not() {
+    let Some((test_db, db)) = postgres().await else {
+        return;
+    };
+    let window = shared_window(&db).expect("PostgreSQL shares its window");
+    let pelda = ShopName::parse("pelda").unwrap();
+    let start = || async {
+        match window.try_start(&pelda, 3, WINDOW).await.unwrap() {
+            WindowSlot::Started { entry: Some(entry) } => entry,
+            other => panic!("{other:?}"),
+        }
+    };
+    let (fast, unanswered) = (start().await, start().await);
+    let before = entries(&db, "pelda").await;
+    window.answered(&pelda, &fast).await.unwrap();
+    let after = entries(&db, "pelda").await;
+    // Started a few ms ago: one second after now is ~25 ms sooner than start + 1.03 s.
+    assert!(after[0] < before[0], "{before:?} → {after:?}");
+    assert!(before[0] - after[0] <= chrono::Duration::milliseconds(30));
+    assert_eq!(after[1], before[1], "only the answered entry moves");
+
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    window.answered(&pelda, &unanswered).await.unwrap();
+    assert_eq!(
+        entries(&db, "pelda").await,
+        after,
+        "a late answer changes nothing"
     );
     db.close().await;
     test_db.cleanup().await;
@@ -119,8 +173,9 @@ async fn two_instances_keep_a_shop_under_its_limit_together() {
     eprintln!("{} requests in {took:?}: {stats:?}", 4 * EACH);
     assert_eq!(stats.rate_limited_429, 0);
     assert_eq!(a.stats().rate_limited + b.stats().rate_limited, 0);
-    // 16 requests, 3 per window: the last starts at least 5 windows after the first.
-    assert!(took >= WINDOW * 5 - Duration::from_millis(20), "{took:?}");
+    // 16 requests, 3 per second: the last starts at least 5 s after the first (a window runs
+    // from a fast answer rather than for the whole 1.03 s, but never for less than a second).
+    assert!(took >= Duration::from_secs(5), "{took:?}");
     db_a.close().await;
     db_b.close().await;
     test_db.cleanup().await;

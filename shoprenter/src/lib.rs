@@ -26,7 +26,7 @@ pub mod webhooks;
 
 pub use client::{
     ApiClient, ApiConfig, ApiError, ApiStats, ListParams, Page, SharedWindow, SharedWindowError,
-    WindowSlot,
+    WindowEntry, WindowSlot,
 };
 pub use shop::{ShopName, ShopNameError};
 pub use signature::{HmacVariant, SignedRequest, Verifier, VerifyError};

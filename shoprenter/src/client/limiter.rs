@@ -7,7 +7,7 @@
 //! request, falling back to its own memory when it cannot answer.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -22,14 +22,21 @@ use crate::ShopName;
 /// ~300 arrive as a fourth in a window; 30 ms keeps the old safety at 3/s.
 pub(super) const WINDOW_MARGIN: Duration = Duration::from_millis(30);
 
+const ONE_SECOND: Duration = Duration::from_secs(1);
+
 /// What a [`SharedWindow`] answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WindowSlot {
-    /// The start was recorded: the request may go now.
-    Started,
+    /// The start was recorded: the request may go now. `entry` names it for
+    /// [`SharedWindow::answered`] (`None`: the window does not track answers).
+    Started { entry: Option<WindowEntry> },
     /// `limit` requests started within the window; ask again after this long.
     Full { retry_in: Duration },
 }
+
+/// A start recorded in a [`SharedWindow`], as that window names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowEntry(pub String);
 
 /// Why a [`SharedWindow`] could not answer. The limiter then limits this process alone.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +54,18 @@ pub trait SharedWindow: Send + Sync {
         limit: u32,
         window: Duration,
     ) -> BoxFuture<'a, Result<WindowSlot, SharedWindowError>>;
+
+    /// Records that the answer to the request of `entry` has arrived: the platform has counted
+    /// that request by now, so it may stop counting one second after now, if that is sooner
+    /// than its window. The default ignores answers (the window then always runs in full).
+    fn answered<'a>(
+        &'a self,
+        shop: &'a ShopName,
+        entry: &'a WindowEntry,
+    ) -> BoxFuture<'a, Result<(), SharedWindowError>> {
+        let _ = (shop, entry);
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// A per-shop sliding-window limiter: at most `limit` requests start within any window of one
@@ -58,6 +77,11 @@ pub trait SharedWindow: Send + Sync {
 /// late under load pushes the later requests back instead of eating into the margin.
 /// A limit of 0 disables limiting (simulators, benchmarks).
 ///
+/// The margin covers a request reaching the platform later than it started here. Once its answer
+/// has arrived, the platform has certainly counted it by then, so when the answer came within the
+/// margin, the window runs from the answer instead ([`Start::answered`]): as safe as the margin,
+/// without its cost when the platform answers fast.
+///
 /// With a [`SharedWindow`], each start is recorded there instead, so that the processes sharing
 /// it together keep the limit; this process still queues its own callers per shop, so it asks
 /// one question at a time per shop.
@@ -65,24 +89,69 @@ pub(super) struct Limiter {
     limit: usize,
     window: Duration,
     shared: Option<Arc<dyn SharedWindow>>,
-    /// Per shop, the start times of its latest `limit` requests, oldest first.
-    shops: Mutex<HashMap<ShopName, Arc<tokio::sync::Mutex<VecDeque<Instant>>>>>,
+    /// Per shop, its latest `limit` requests, oldest first.
+    shops: Mutex<HashMap<ShopName, Arc<tokio::sync::Mutex<VecDeque<Started>>>>>,
+}
+
+/// A request the limiter let start, and when its answer arrived (if it has).
+struct Started {
+    at: Instant,
+    answered: Arc<OnceLock<Instant>>,
+}
+
+/// A request's place in its shop's window, returned by [`Limiter::acquire`].
+pub(super) struct Start {
+    answered: Option<Arc<OnceLock<Instant>>>,
+    shared: Option<SharedEntry>,
+}
+
+/// Where a start sits in the shared window.
+struct SharedEntry {
+    window: Arc<dyn SharedWindow>,
+    shop: ShopName,
+    entry: WindowEntry,
+}
+
+impl Start {
+    /// Records that the request's answer (its status line) has arrived. Call it only then: a
+    /// request that got no answer may still reach the platform later.
+    pub(super) fn answered(self) {
+        if let Some(answered) = &self.answered {
+            let _ = answered.set(Instant::now());
+        }
+        if let Some(SharedEntry {
+            window,
+            shop,
+            entry,
+        }) = self.shared
+        {
+            // Off the request's path: until it lands, the window just runs in full.
+            tokio::spawn(async move {
+                if let Err(error) = window.answered(&shop, &entry).await {
+                    tracing::debug!(%shop, %error, "could not record an answer in the shared window");
+                }
+            });
+        }
+    }
 }
 
 impl Limiter {
     pub(super) fn new(requests_per_second: u32, shared: Option<Arc<dyn SharedWindow>>) -> Self {
         Self {
             limit: requests_per_second as usize,
-            window: Duration::from_secs(1) + WINDOW_MARGIN,
+            window: ONE_SECOND + WINDOW_MARGIN,
             shared,
             shops: Mutex::new(HashMap::new()),
         }
     }
 
     /// Waits until a request to `shop` may start and records that it starts now.
-    pub(super) async fn acquire(&self, shop: &ShopName) {
+    pub(super) async fn acquire(&self, shop: &ShopName) -> Start {
         if self.limit == 0 {
-            return;
+            return Start {
+                answered: None,
+                shared: None,
+            };
         }
         let cell = {
             let mut shops = self.shops.lock().unwrap_or_else(|e| e.into_inner());
@@ -90,30 +159,57 @@ impl Limiter {
         };
         let mut starts = cell.lock().await;
         // Shared starts are recorded here too, so a fallback still knows the recent ones.
-        if !self.started_in_shared_window(shop).await && starts.len() >= self.limit {
-            tokio::time::sleep_until(starts[starts.len() - self.limit] + self.window).await;
+        let shared = self.started_in_shared_window(shop).await;
+        if shared.is_none() && starts.len() >= self.limit {
+            let oldest = &starts[starts.len() - self.limit];
+            let at = oldest.at;
+            tokio::time::sleep_until(at + ONE_SECOND).await;
+            // The platform counted the oldest by the time its answer arrived (never before `at`),
+            // so one second after the answer is as safe as the margin.
+            let mut go = at + self.window;
+            if let Some(answered) = oldest.answered.get() {
+                go = go.min(*answered + ONE_SECOND);
+            }
+            tokio::time::sleep_until(go).await;
         }
-        starts.push_back(Instant::now());
+        let answered = Arc::new(OnceLock::new());
+        starts.push_back(Started {
+            at: Instant::now(),
+            answered: answered.clone(),
+        });
         while starts.len() > self.limit {
             starts.pop_front();
         }
+        Start {
+            answered: Some(answered),
+            shared: shared.flatten().map(|(window, entry)| SharedEntry {
+                window,
+                shop: shop.clone(),
+                entry,
+            }),
+        }
     }
 
-    /// Waits until the shared window records a start; false without one, or when it fails.
-    async fn started_in_shared_window(&self, shop: &ShopName) -> bool {
-        let Some(shared) = &self.shared else {
-            return false;
-        };
+    /// Waits until the shared window records a start: `None` without a shared window or when it
+    /// fails, else the window and the start's entry if it tracks answers.
+    #[allow(clippy::type_complexity)]
+    async fn started_in_shared_window(
+        &self,
+        shop: &ShopName,
+    ) -> Option<Option<(Arc<dyn SharedWindow>, WindowEntry)>> {
+        let shared = self.shared.as_ref()?;
         let limit = u32::try_from(self.limit).unwrap_or(u32::MAX);
         loop {
             match shared.try_start(shop, limit, self.window).await {
-                Ok(WindowSlot::Started) => return true,
+                Ok(WindowSlot::Started { entry }) => {
+                    return Some(entry.map(|entry| (shared.clone(), entry)))
+                }
                 Ok(WindowSlot::Full { retry_in }) => {
                     tokio::time::sleep(retry_in.clamp(Duration::from_millis(1), self.window)).await;
                 }
                 Err(error) => {
                     tracing::warn!(%shop, %error, "limiting this process alone for this request");
-                    return false;
+                    return None;
                 }
             }
         }
@@ -127,7 +223,7 @@ impl Limiter {
             Arc::strong_count(cell) > 1
                 || cell
                     .try_lock()
-                    .map_or(true, |s| s.back().is_some_and(|t| *t + self.window > now))
+                    .map_or(true, |s| s.back().is_some_and(|t| t.at + self.window > now))
         });
     }
 }
@@ -164,6 +260,36 @@ mod tests {
         assert!(t2.elapsed() < Duration::from_millis(100));
     }
 
+    /// An answer that arrived within the margin moves the window to it; a later answer, or none,
+    /// leaves the margin in force. On tokio's paused clock, so the times are exact.
+    #[tokio::test(start_paused = true)]
+    async fn a_fast_answer_replaces_the_margin_and_a_slow_one_does_not() {
+        let shop = ShopName::parse("pelda").unwrap();
+        let l = Limiter::new(3, None);
+        let t0 = Instant::now();
+        let first = l.acquire(&shop).await;
+        let _second = l.acquire(&shop).await;
+        let _third = l.acquire(&shop).await;
+        tokio::time::sleep(Duration::from_millis(4)).await;
+        first.answered();
+        // The fourth waits for the first's answer + 1 s, not for its start + 1 s + margin.
+        l.acquire(&shop).await;
+        assert_eq!(Instant::now() - t0, Duration::from_millis(1004));
+        // The second never answered: the fifth waits for the whole margin.
+        l.acquire(&shop).await;
+        assert_eq!(Instant::now() - t0, ONE_SECOND + WINDOW_MARGIN);
+        // An answer later than the margin: the margin rules.
+        let other = ShopName::parse("masik").unwrap();
+        let t1 = Instant::now();
+        let slow = l.acquire(&other).await;
+        l.acquire(&other).await;
+        l.acquire(&other).await;
+        tokio::time::sleep(WINDOW_MARGIN + Duration::from_millis(5)).await;
+        slow.answered();
+        l.acquire(&other).await;
+        assert_eq!(Instant::now() - t1, ONE_SECOND + WINDOW_MARGIN);
+    }
+
     /// An in-memory [`SharedWindow`], as a database would keep it for several processes.
     #[derive(Default)]
     struct MemoryWindow {
@@ -183,7 +309,7 @@ mod tests {
             let limit = limit as usize;
             let slot = if starts.len() < limit || starts[starts.len() - limit] + window <= now {
                 starts.push_back(now);
-                WindowSlot::Started
+                WindowSlot::Started { entry: None }
             } else {
                 WindowSlot::Full {
                     retry_in: starts[starts.len() - limit] + window - now,

@@ -30,8 +30,8 @@ mod retry;
 use config::Counters;
 pub use config::{ApiConfig, ApiStats};
 pub use error::ApiError;
-use limiter::Limiter;
-pub use limiter::{SharedWindow, SharedWindowError, WindowSlot};
+use limiter::{Limiter, Start};
+pub use limiter::{SharedWindow, SharedWindowError, WindowEntry, WindowSlot};
 pub use pagination::{ListParams, Page, MAX_PAGE_LIMIT};
 
 /// A cheaply clonable API2 client. Every clone shares one per-shop rate limiter and one set of
@@ -240,7 +240,7 @@ impl ApiClient {
     }
 
     /// Waits until `shop` may receive another request: first any 429 pause, then the limiter.
-    async fn throttle(&self, shop: &ShopName) {
+    async fn throttle(&self, shop: &ShopName) -> Start {
         let started = Instant::now();
         let paused = {
             let mut map = self
@@ -254,7 +254,7 @@ impl ApiClient {
         if let Some(until) = paused {
             tokio::time::sleep_until(until).await;
         }
-        self.inner.limiter.acquire(shop).await;
+        let start = self.inner.limiter.acquire(shop).await;
         let waited = started.elapsed();
         let c = &self.inner.counters;
         c.throttled_nanos.fetch_add(
@@ -265,6 +265,7 @@ impl ApiClient {
         if c.requests.load(Ordering::Relaxed) % 4096 == 4095 {
             self.inner.limiter.forget_idle();
         }
+        start
     }
 
     fn pause_shop(&self, shop: &ShopName, delay: Duration) {
@@ -291,8 +292,10 @@ impl ApiClient {
         let url = self.url_for(shop, path_and_query)?;
         let mut attempt: u32 = 0;
         loop {
-            self.throttle(shop).await;
-            let outcome = self.attempt(&method, &url, token, body.as_deref()).await;
+            let start = self.throttle(shop).await;
+            let outcome = self
+                .attempt(&method, &url, token, body.as_deref(), start)
+                .await;
             match self.judge(shop, attempt, idempotency, outcome) {
                 Next::Done(result) => return result,
                 Next::RetryAfter(delay) => {
@@ -311,6 +314,7 @@ impl ApiClient {
         url: &Url,
         token: &SecretString,
         body: Option<&[u8]>,
+        start: Start,
     ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), reqwest::Error> {
         let cfg = &self.inner.config;
         self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -327,6 +331,7 @@ impl ApiClient {
             request = request.body(body.to_vec());
         }
         let response = request.send().await?;
+        start.answered();
         let status = response.status();
         let headers = response.headers().clone();
         Ok((status, headers, response.bytes().await?))
