@@ -41,6 +41,8 @@ pub(crate) struct InstallState {
 struct Window {
     accepted: VecDeque<Instant>,
     arrivals: VecDeque<Instant>,
+    /// The latest `limit` arrivals, however old.
+    latest: VecDeque<Instant>,
 }
 
 /// Counters per shop (summed over apps; the max is taken per app-shop pair).
@@ -71,6 +73,10 @@ pub struct Stats {
     pub tokens_issued: u64,
     pub rate_limited_429: u64,
     pub max_requests_per_sec: u32,
+    /// The shortest time in which one app sent one shop one request more than the limit allows
+    /// per second, in ms: how close a client came to the limit (≥ 1000 means it kept it).
+    #[serde(default)]
+    pub tightest_over_limit_ms: Option<f64>,
     pub webhook_deliveries: u64,
     pub uninstall_calls: u64,
     pub faults: FaultCounts,
@@ -273,9 +279,10 @@ impl SimState {
     /// (ShopRenter does not document its algorithm or burst; reference §4).
     pub(crate) fn admit(&self, client_id: &str, shop: &str) -> bool {
         let limit = self.rate_limit();
-        let now = Instant::now();
         let second = Duration::from_secs(1);
         let mut windows = lock(&self.windows);
+        // Read the clock under the lock, so each window's times are in order.
+        let now = Instant::now();
         let w = windows
             .entry((client_id.to_string(), shop.to_string()))
             .or_default();
@@ -295,6 +302,13 @@ impl SimState {
         }
         w.arrivals.push_back(now);
         let observed = w.arrivals.len() as u32;
+        let limit_n = limit as usize;
+        let span = (limit > 0 && w.latest.len() == limit_n)
+            .then(|| now.duration_since(w.latest[0]).as_secs_f64() * 1000.0);
+        w.latest.push_back(now);
+        while w.latest.len() > limit_n {
+            w.latest.pop_front();
+        }
         let allowed = limit == 0 || (w.accepted.len() as u32) < limit;
         if allowed {
             w.accepted.push_back(now);
@@ -303,6 +317,10 @@ impl SimState {
         let mut stats = lock(&self.stats);
         stats.api_requests += 1;
         stats.max_requests_per_sec = stats.max_requests_per_sec.max(observed);
+        if let Some(span) = span {
+            stats.tightest_over_limit_ms =
+                Some(stats.tightest_over_limit_ms.map_or(span, |t| t.min(span)));
+        }
         if !allowed {
             stats.rate_limited_429 += 1;
         }

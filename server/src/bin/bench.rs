@@ -341,12 +341,13 @@ async fn full_sync(kind: DbKind, limited: bool) {
         println!(
             "(a) {kind:?}: full sync of {records} records in {took:.1} s at 3 req/s, {latency_ms} ms added API latency; bound {bound_data:.1} s for {data_pages} data pages \
              ({:+.1}%), {bound_all:.1} s for all {} API requests made incl. statuses/categories/webhook registration ({:+.1}%); \
-             429s received: {} (max {} req/s seen by the simulator)",
+             429s received: {} (max {} req/s seen by the simulator; the closest 4 requests came {:.1} ms apart)",
             (took / bound_data - 1.0) * 100.0,
             stats.api_requests,
             (took / bound_all - 1.0) * 100.0,
             stats.rate_limited_429,
-            stats.max_requests_per_sec
+            stats.max_requests_per_sec,
+            stats.tightest_over_limit_ms.unwrap_or(f64::NAN)
         );
     } else {
         println!(
