@@ -105,6 +105,14 @@ pub(super) struct Start {
     shared: Option<SharedEntry>,
 }
 
+/// How the shared window took a start.
+enum SharedStart {
+    /// No shared window, or it could not answer: this process limits the request alone.
+    Alone,
+    /// Recorded there; with its entry when the window tracks answers.
+    Recorded(Option<SharedEntry>),
+}
+
 /// Where a start sits in the shared window.
 struct SharedEntry {
     window: Arc<dyn SharedWindow>,
@@ -159,8 +167,8 @@ impl Limiter {
         };
         let mut starts = cell.lock().await;
         // Shared starts are recorded here too, so a fallback still knows the recent ones.
-        let shared = self.started_in_shared_window(shop).await;
-        if shared.is_none() && starts.len() >= self.limit {
+        let shared = self.start_in_shared_window(shop).await;
+        if matches!(shared, SharedStart::Alone) && starts.len() >= self.limit {
             let oldest = &starts[starts.len() - self.limit];
             let at = oldest.at;
             tokio::time::sleep_until(at + ONE_SECOND).await;
@@ -182,34 +190,34 @@ impl Limiter {
         }
         Start {
             answered: Some(answered),
-            shared: shared.flatten().map(|(window, entry)| SharedEntry {
-                window,
-                shop: shop.clone(),
-                entry,
-            }),
+            shared: match shared {
+                SharedStart::Recorded(entry) => entry,
+                SharedStart::Alone => None,
+            },
         }
     }
 
-    /// Waits until the shared window records a start: `None` without a shared window or when it
-    /// fails, else the window and the start's entry if it tracks answers.
-    #[allow(clippy::type_complexity)]
-    async fn started_in_shared_window(
-        &self,
-        shop: &ShopName,
-    ) -> Option<Option<(Arc<dyn SharedWindow>, WindowEntry)>> {
-        let shared = self.shared.as_ref()?;
+    /// Waits until the shared window records a start.
+    async fn start_in_shared_window(&self, shop: &ShopName) -> SharedStart {
+        let Some(shared) = &self.shared else {
+            return SharedStart::Alone;
+        };
         let limit = u32::try_from(self.limit).unwrap_or(u32::MAX);
         loop {
             match shared.try_start(shop, limit, self.window).await {
                 Ok(WindowSlot::Started { entry }) => {
-                    return Some(entry.map(|entry| (shared.clone(), entry)))
+                    return SharedStart::Recorded(entry.map(|entry| SharedEntry {
+                        window: shared.clone(),
+                        shop: shop.clone(),
+                        entry,
+                    }))
                 }
                 Ok(WindowSlot::Full { retry_in }) => {
                     tokio::time::sleep(retry_in.clamp(Duration::from_millis(1), self.window)).await;
                 }
                 Err(error) => {
                     tracing::warn!(%shop, %error, "limiting this process alone for this request");
-                    return None;
+                    return SharedStart::Alone;
                 }
             }
         }
