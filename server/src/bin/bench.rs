@@ -265,6 +265,46 @@ fn postgres_available() -> bool {
     integration::storage::testing::postgres_base_url().is_some()
 }
 
+/// How late the server's async workers got to a task that asked to wake every 5 ms: a worker
+/// busy with synchronous work (decoding a page, the in-process simulator rendering one) delays
+/// everything else on it, including a request the rate limiter has already counted as started.
+struct StallProbe {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<Vec<u64>>,
+}
+
+impl StallProbe {
+    fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let task = tokio::spawn(async move {
+            let tick = Duration::from_millis(5);
+            let mut late_us = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                let asked = Instant::now();
+                tokio::time::sleep(tick).await;
+                late_us.push((asked.elapsed().saturating_sub(tick)).as_micros() as u64);
+            }
+            late_us
+        });
+        Self { stop, task }
+    }
+
+    /// "p99 …, max … ms, N wakes over 30 ms late"
+    async fn finish(self) -> String {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut late = self.task.await.unwrap_or_default();
+        late.sort_unstable();
+        let over = late.iter().filter(|&&us| us > 30_000).count();
+        format!(
+            "worker stalls (5 ms timer woken late): p99 {:.1} ms, max {:.1} ms, {over} of {} wakes over 30 ms late",
+            pct(&late, 0.99),
+            late.last().copied().unwrap_or(0) as f64 / 1000.0,
+            late.len()
+        )
+    }
+}
+
 fn pct(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -296,8 +336,10 @@ async fn full_sync(kind: DbKind, limited: bool) {
             ..Default::default()
         });
     }
+    let probe = StallProbe::start();
     let store_id = bench.install("bench").await;
     bench.wait_synced(store_id).await;
+    let stalls = probe.finish().await;
     // From the first pass starting to the last one finishing (the job's own time, without the
     // merchant's sign-up and the worker's poll interval).
     let (first, last): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) = with_pool!(
@@ -358,6 +400,7 @@ async fn full_sync(kind: DbKind, limited: bool) {
         );
     }
     println!("    passes: {}", timeline.join(", "));
+    println!("    {stalls}");
     bench.finish().await;
 }
 
