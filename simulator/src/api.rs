@@ -580,7 +580,12 @@ pub(crate) async fn collection(
         })
         .unwrap_or_default();
     if method == Method::GET {
-        return list(&state, &shop, res, &l, &query, fmt);
+        // Rendering a full page takes milliseconds of CPU. The simulator often shares a process
+        // with the server it serves, whose async workers it must not hold up: a remote
+        // platform's work never does.
+        return tokio::task::spawn_blocking(move || list(&state, &shop, res, &l, &query, fmt))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     }
     if method != Method::POST {
         return error(

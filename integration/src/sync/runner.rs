@@ -664,16 +664,34 @@ where
         };
         let map = self.map.clone();
         AbortOnDrop(tokio::spawn(async move {
-            let page = api.list_page::<T>(&shop, &token, resource, &params).await?;
-            Ok(MappedPage {
-                page: page.page,
-                records: page.items.len() as i64,
-                page_count: page.page_count,
-                last_page: page.last_page,
-                limit: page.limit,
-                next_page: page.next_page,
-                mapped: map(page.items, Utc::now()),
+            let raw = api.fetch_page(&shop, &token, resource, &params).await?;
+            // Decoding and mapping a full page takes milliseconds of CPU. On an async worker it
+            // would hold up every task queued there, among them requests the rate limiter has
+            // already counted as sent (one that leaves late can exceed the platform's limit).
+            let decoded = tokio::task::spawn_blocking(move || {
+                let page = raw.decode::<T>()?;
+                Ok(MappedPage {
+                    page: page.page,
+                    records: page.items.len() as i64,
+                    page_count: page.page_count,
+                    last_page: page.last_page,
+                    limit: page.limit,
+                    next_page: page.next_page,
+                    mapped: map(page.items, Utc::now()),
+                })
             })
+            .await;
+            match decoded {
+                Ok(page) => page,
+                Err(e) => match e.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    // Only a runtime shutting down cancels a blocking task.
+                    Err(e) => Err(ApiError::Decode {
+                        resource: resource.to_owned(),
+                        message: e.to_string(),
+                    }),
+                },
+            }
         }))
     }
 }

@@ -32,7 +32,7 @@ pub use config::{ApiConfig, ApiStats};
 pub use error::ApiError;
 use limiter::{Limiter, Start};
 pub use limiter::{SharedWindow, SharedWindowError, WindowEntry, WindowSlot};
-pub use pagination::{ListParams, Page, MAX_PAGE_LIMIT};
+pub use pagination::{ListParams, Page, RawPage, MAX_PAGE_LIMIT};
 
 /// A cheaply clonable API2 client. Every clone shares one per-shop rate limiter and one set of
 /// counters, so all tasks talking to a shop together stay under its limit.
@@ -161,17 +161,26 @@ impl ApiClient {
         token: &SecretString,
         path_and_query: &str,
     ) -> Result<T, ApiError> {
-        let body = self
-            .send(
-                Method::GET,
-                shop,
-                token,
-                path_and_query,
-                None,
-                Idempotency::Idempotent,
-            )
-            .await?;
+        let body = self.get_bytes(shop, token, path_and_query).await?;
         decode(path_and_query, &body)
+    }
+
+    /// `GET {api}/{path_and_query}`: the body of a 2xx answer, undecoded.
+    async fn get_bytes(
+        &self,
+        shop: &ShopName,
+        token: &SecretString,
+        path_and_query: &str,
+    ) -> Result<bytes::Bytes, ApiError> {
+        self.send(
+            Method::GET,
+            shop,
+            token,
+            path_and_query,
+            None,
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// `POST` a JSON body and decode the JSON answer. Not retried on 5xx or timeouts, since the

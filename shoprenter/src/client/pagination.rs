@@ -122,6 +122,21 @@ impl ApiClient {
         resource: &str,
         params: &ListParams,
     ) -> Result<Page<T>, ApiError> {
+        self.fetch_page(shop, token, resource, params)
+            .await?
+            .decode()
+    }
+
+    /// [`ApiClient::list_page`] without the decoding: a full page is hundreds of KB of JSON,
+    /// milliseconds of CPU to decode, which a caller may want off its async workers (e.g. in
+    /// `tokio::task::spawn_blocking`), where it holds up nothing else.
+    pub async fn fetch_page(
+        &self,
+        shop: &ShopName,
+        token: &SecretString,
+        resource: &str,
+        params: &ListParams,
+    ) -> Result<RawPage, ApiError> {
         let resource = resource.trim_matches('/');
         if resource.contains(['?', '#']) {
             return Err(ApiError::InvalidPath(resource.to_owned()));
@@ -129,13 +144,36 @@ impl ApiClient {
         let page = params.page_start;
         let limit = params.limit.clamp(1, MAX_PAGE_LIMIT);
         let path = list_path(resource, page, limit, &params.filters);
-        let collection = self.get_json::<Collection<T>>(shop, token, &path).await?;
-        let next_page = following_page(&collection, page);
-        Ok(Page {
+        let body = self.get_bytes(shop, token, &path).await?;
+        Ok(RawPage {
             page,
+            limit,
+            path,
+            body,
+        })
+    }
+}
+
+/// One page of a listing as it arrived; [`RawPage::decode`] turns it into a [`Page`].
+#[derive(Debug, Clone)]
+pub struct RawPage {
+    page: u64,
+    limit: u32,
+    /// The request's path and query, for a decode error's message (only its path is kept).
+    path: String,
+    body: bytes::Bytes,
+}
+
+impl RawPage {
+    /// Decodes the page.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<Page<T>, ApiError> {
+        let collection: Collection<T> = super::decode(&self.path, &self.body)?;
+        let next_page = following_page(&collection, self.page);
+        Ok(Page {
+            page: self.page,
             page_count: collection.page_count,
             last_page: collection.last_page(),
-            limit,
+            limit: self.limit,
             items: collection.items,
             next_page,
         })
@@ -174,6 +212,41 @@ mod tests {
 
     fn collection(json: &str) -> Collection<serde_json::Value> {
         serde_json::from_str(json).unwrap()
+    }
+
+    fn raw(body: &str) -> RawPage {
+        RawPage {
+            page: 4,
+            limit: 2,
+            path: "productExtend?page=4&limit=2&full=1&email=vevo%40example.hu".into(),
+            body: bytes::Bytes::from(body.to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_raw_page_decodes_into_the_page_it_was_fetched_as() {
+        let page = raw(r#"{"page":"4","pageCount":"9","next":{"href":"https://x/api/p?page=5"},"items":[{"a":1},{"a":2}]}"#)
+            .decode::<serde_json::Value>()
+            .unwrap();
+        assert_eq!(page.page, 4);
+        assert_eq!(page.limit, 2);
+        assert_eq!(page.page_count, Some(9));
+        assert_eq!(page.next_page, Some(5));
+        assert_eq!(page.items.len(), 2);
+    }
+
+    #[test]
+    fn a_broken_raw_page_names_its_resource_but_not_its_query() {
+        let e = raw(r#"{"page":"4","items":[{"email":"vevo@exa"#)
+            .decode::<serde_json::Value>()
+            .unwrap_err();
+        match e {
+            ApiError::Decode { resource, message } => {
+                assert_eq!(resource, "productExtend");
+                assert!(!message.contains("vevo"), "{message}");
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
     }
 
     #[test]
