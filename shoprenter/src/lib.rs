@@ -32,4 +32,6 @@ pub use shop::{ShopName, ShopNameError};
 pub use signature::{HmacVariant, SignedRequest, Verifier, VerifyError};
 pub use template::{Placeholder, TemplateError, UrlTemplate};
 pub use token::{AccessToken, TokenClient, TokenError};
-pub use webhooks::{parse_delivery, WebhookDelivery, WebhookError, WebhookEvent};
+pub use webhooks::{
+    parse_delivery, read_delivery, DeliveryEnvelope, WebhookDelivery, WebhookError, WebhookEvent,
+};

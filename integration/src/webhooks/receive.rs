@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
-use shoprenter::webhooks::{parse_delivery, DeliveryPayload, WebhookError};
+use shoprenter::webhooks::{read_delivery, WebhookError};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
@@ -120,7 +120,7 @@ impl WebhookReceiver {
             order_status: None,
             payload_hash: hash,
         };
-        let (rows, accepted) = match parse_delivery(content_type, body, MAX_BODY_BYTES) {
+        let (rows, accepted) = match read_delivery(content_type, body, MAX_BODY_BYTES) {
             Err(WebhookError::TooLarge { limit }) => return Err(ReceiveError::TooLarge { limit }),
             Err(error) => {
                 let text = String::from_utf8_lossy(body).into_owned();
@@ -140,45 +140,42 @@ impl WebhookReceiver {
             Ok(delivery) => {
                 let document = delivery.document;
                 let hash = hex::encode(Sha256::digest(document.as_bytes()));
-                match &delivery.payload {
-                    DeliveryPayload::Orders(orders) if !orders.is_empty() => {
-                        let rows: Vec<InboxRow> = orders
-                            .iter()
-                            .map(|order| {
-                                let mut row = base(document.clone(), hash.clone());
-                                row.order_ref = order.api_resource_id().map(str::to_owned);
-                                row.order_inner_id = order.inner_id.clone();
-                                row.order_status = order.status().map(str::to_owned);
-                                // Same shop (store_id is the index's other half), order, status and payload.
-                                row.dedupe_key = Some(format!(
-                                    "{}:{}:{}",
-                                    order
-                                        .inner_id
-                                        .as_deref()
-                                        .or(row.order_ref.as_deref())
-                                        .unwrap_or("-"),
-                                    order.status().unwrap_or("-"),
-                                    hash
-                                ));
-                                if row.order_ref.is_none() && row.order_inner_id.is_none() {
-                                    row.status = "failed";
-                                    row.last_error = Some(
-                                        "order event without innerId or innerResourceId".into(),
-                                    );
-                                }
-                                row
-                            })
-                            .collect();
-                        let n = rows.len();
-                        (rows, Accepted::Queued { rows: n })
-                    }
-                    _ => {
-                        let mut row = base(document, hash.clone());
-                        row.status = "failed";
-                        row.last_error = Some("no order in the delivery".into());
-                        row.dedupe_key = Some(format!("other:{hash}"));
-                        (vec![row], Accepted::Ignored)
-                    }
+                if !delivery.orders.is_empty() {
+                    let rows: Vec<InboxRow> = delivery
+                        .orders
+                        .into_iter()
+                        .map(|order| {
+                            let mut row = base(document.clone(), hash.clone());
+                            row.order_ref = order.api_resource_id().map(str::to_owned);
+                            // Same shop (store_id is the index's other half), order, status and payload.
+                            row.dedupe_key = Some(format!(
+                                "{}:{}:{}",
+                                order
+                                    .inner_id
+                                    .as_deref()
+                                    .or(row.order_ref.as_deref())
+                                    .unwrap_or("-"),
+                                order.status.as_deref().unwrap_or("-"),
+                                hash
+                            ));
+                            row.order_inner_id = order.inner_id;
+                            row.order_status = order.status;
+                            if row.order_ref.is_none() && row.order_inner_id.is_none() {
+                                row.status = "failed";
+                                row.last_error =
+                                    Some("order event without innerId or innerResourceId".into());
+                            }
+                            row
+                        })
+                        .collect();
+                    let n = rows.len();
+                    (rows, Accepted::Queued { rows: n })
+                } else {
+                    let mut row = base(document, hash.clone());
+                    row.status = "failed";
+                    row.last_error = Some("no order in the delivery".into());
+                    row.dedupe_key = Some(format!("other:{hash}"));
+                    (vec![row], Accepted::Ignored)
                 }
             }
         };

@@ -108,6 +108,12 @@ pub struct OrderEvent {
     pub extra: Map<String, Value>,
 }
 
+/// `innerResourceId` (`orders/{id}`) without its prefix.
+pub(super) fn resource_id_of(inner_resource_id: Option<&str>) -> Option<&str> {
+    let id = inner_resource_id?.rsplit('/').next()?;
+    (!id.is_empty()).then_some(id)
+}
+
 impl OrderEvent {
     /// `innerId` as a number.
     pub fn inner_id(&self) -> Option<i64> {
@@ -116,8 +122,7 @@ impl OrderEvent {
 
     /// The id to fetch `orderExtend/{id}` with: `innerResourceId` without its `orders/` prefix.
     pub fn api_resource_id(&self) -> Option<&str> {
-        let id = self.inner_resource_id.as_deref()?.rsplit('/').next()?;
-        (!id.is_empty()).then_some(id)
+        resource_id_of(self.inner_resource_id.as_deref())
     }
 
     /// The status value reported in `orderHistory.status`.

@@ -171,3 +171,73 @@ async fn multipart_parsing_works_inside_an_async_handler() {
     });
     assert_reference_order(&handle.await.unwrap().unwrap());
 }
+
+/// What the full parse says of each order's identity, for comparing with [`read_delivery`].
+fn identities(d: &WebhookDelivery) -> Vec<OrderRef> {
+    d.orders()
+        .iter()
+        .map(|o| OrderRef {
+            inner_id: o.inner_id.clone(),
+            inner_resource_id: o.inner_resource_id.clone(),
+            status: o.status().map(str::to_owned),
+        })
+        .collect()
+}
+
+#[test]
+fn reading_only_the_ids_agrees_with_the_full_parse_on_every_shape() {
+    let documents = [
+        DELIVERY,
+        r#"{"orders":{"order":[{"innerId":"1","innerResourceId":"orders/b3Jk","orderHistory":{"status":"Kész"}},{"innerId":2}]}}"#,
+        r#"{"orders":{"order":{"innerId":5,"orderHistory":{"status":3,"comment":"x"}}}}"#,
+        r#"{"orders":[{"innerId":"1","orderProducts":{"orderProduct":[{"sku":"A"}]}}]}"#,
+        r#"{"orders":{"innerId":"7","orderHistory":{"status":"új"}}}"#,
+        r#"{"orders":{"innerId":"9","order":{"innerId":"10"}}}"#,
+        r#"{"orders":{"order":{"innerId":"10"},"innerId":"9"}}"#,
+        r#"{"orders":{}}"#,
+        r#"{"orders":{"order":[{"innerId":"1","order":{"innerId":"2"}}]}}"#,
+        r#"{"orders":{"order":{}}}"#,
+        r#"{"orders":{"order":null}}"#,
+        r#"{"orders":{"order":[{}]}}"#,
+        r#"{"orders":null}"#,
+        r#"{"orders":"x"}"#,
+        r#"{"orders":[{"innerId":{"x":1},"orderHistory":{}}]}"#,
+        r#"{"orders":[{"innerId":"1","orderHistory":"nope"}]}"#,
+        r#"{"orders":{"order":[{"innerId":"1"}]},"orders":{"order":[{"innerId":"2"}]}}"#,
+        r#"{"orders":{"order":["x"]}}"#,
+        r#"{"newsletter":{"subscriber":[{"email":"a@example.com"}]}}"#,
+        r#"{"something":"else"}"#,
+        r#"[1,2]"#,
+        r#"{"orders":{"order":[{"innerId":"1"}"#,
+        r#"<orders/>"#,
+    ];
+    for doc in documents {
+        let full = parse_delivery(Some("application/json"), doc.as_bytes(), LIMIT);
+        let lean = read_delivery(Some("application/json"), doc.as_bytes(), LIMIT);
+        match (&full, &lean) {
+            (Ok(full), Ok(lean)) => {
+                assert_eq!(identities(full), lean.orders, "{doc}");
+                assert_eq!(full.document, lean.document, "{doc}");
+            }
+            (Err(a), Err(b)) => assert_eq!(
+                std::mem::discriminant(a),
+                std::mem::discriminant(b),
+                "{doc}: {a} / {b}"
+            ),
+            _ => panic!("{doc}: the full parse gave {full:?}, the lean one {lean:?}"),
+        }
+    }
+    let d = read_delivery(Some("application/json"), DELIVERY.as_bytes(), LIMIT).unwrap();
+    assert_eq!(
+        d.orders,
+        [OrderRef {
+            inner_id: Some("247".into()),
+            inner_resource_id: Some("orders/b3JkZXItb3JkZXJfaWQ9MjQ3".into()),
+            status: Some("Függőben".into()),
+        }]
+    );
+    assert_eq!(
+        d.orders[0].api_resource_id(),
+        Some("b3JkZXItb3JkZXJfaWQ9MjQ3")
+    );
+}
