@@ -13,7 +13,7 @@ use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::payload::resource_id_of;
-use crate::resources::lenient::{Obj, Text};
+use crate::resources::lenient::{List, Obj, Text};
 
 /// One order event's identity, as [`super::OrderEvent`] would read it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -126,7 +126,8 @@ impl<'de> Visitor<'de> for ListVisitor {
             keys += 1;
             match key {
                 Key::Order if self.section => {
-                    nested = Some(map.next_value::<Orders>()?.0);
+                    // A list or one object, `{}` for none: the platform's lenient list shape.
+                    nested = Some(map.next_value::<List<OrderRef, false>>()?.0);
                 }
                 Key::InnerId => own.inner_id = map.next_value::<Text>()?.0,
                 Key::InnerResourceId => own.inner_resource_id = map.next_value::<Text>()?.0,
@@ -162,16 +163,6 @@ impl<'de> Visitor<'de> for ListVisitor {
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
-    }
-}
-
-/// The value of `orders.order`.
-struct Orders(Vec<OrderRef>);
-
-impl<'de> Deserialize<'de> for Orders {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ListVisitor { section: false })
-            .map(Orders)
     }
 }
 
