@@ -253,6 +253,12 @@ pub async fn orders(
     page_of(db, &list, store_id, q, page, per_page).await
 }
 
+/// An order's status changes as its webhooks reported them; `idx_webhook_inbox_order` serves it
+/// (the inbox holds every shop's deliveries).
+const ORDER_HISTORY: &str = "SELECT received_at, order_status FROM webhook_inbox
+     WHERE store_id = $1 AND order_ref = $2 AND order_status IS NOT NULL
+     ORDER BY received_at";
+
 #[derive(FromRow)]
 struct HistoryRow {
     received_at: DateTime<Utc>,
@@ -285,16 +291,11 @@ pub async fn order(
     .bind(order_id)
     .fetch_all(pool)
     .await)?;
-    // Status changes as the order webhooks reported them.
-    let history: Vec<HistoryRow> = with_pool!(db, |pool| sqlx::query_as(
-        "SELECT received_at, order_status FROM webhook_inbox
-         WHERE store_id = $1 AND order_ref = $2 AND order_status IS NOT NULL
-         ORDER BY received_at"
-    )
-    .bind(store_id)
-    .bind(&order.shoprenter_order_id)
-    .fetch_all(pool)
-    .await)?;
+    let history: Vec<HistoryRow> = with_pool!(db, |pool| sqlx::query_as(ORDER_HISTORY)
+        .bind(store_id)
+        .bind(&order.shoprenter_order_id)
+        .fetch_all(pool)
+        .await)?;
     Ok(Some(OrderDetail {
         order,
         items,
@@ -367,6 +368,54 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plan of `sql` (with `binds`), one line per row, as each engine explains it. On
+    /// PostgreSQL sequential scans are priced out, so a tiny test table cannot make a scan look
+    /// cheaper than the index the query needs.
+    async fn plan_of(db: &Db, sql: &str, binds: (Uuid, &str)) -> String {
+        match db {
+            Db::Sqlite(sqlite) => {
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .bind(binds.0)
+                        .bind(binds.1)
+                        .fetch_all(&sqlite.pool)
+                        .await
+                        .unwrap();
+                rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                let rows: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {sql}"))
+                    .bind(binds.0)
+                    .bind(binds.1)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .unwrap();
+                rows.join("\n")
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_orders_history_is_read_through_an_index_not_a_scan_of_the_inbox() {
+        for kind in crate::storage::testing::engines() {
+            let (test_db, db) = crate::storage::testing::TestDb::migrated(kind)
+                .await
+                .unwrap();
+            let plan = plan_of(&db, ORDER_HISTORY, (Uuid::new_v4(), "b3JkZXI=")).await;
+            assert!(
+                plan.contains("idx_webhook_inbox_order"),
+                "{kind:?} plan:\n{plan}"
+            );
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
 
     #[test]
     fn like_patterns_escape_wildcards_and_lower_case() {
