@@ -1,6 +1,11 @@
+-- no-transaction
+-- (Built CONCURRENTLY, which cannot run in a transaction: a plain build would block every
+-- webhook insert for as long as it reads a deployed inbox. If the build fails, PostgreSQL leaves
+-- an INVALID index of this name and the migration stays unapplied: drop the index and restart.)
+--
 -- An order's page lists the status changes its webhooks reported (by `store_id` and
 -- `order_ref`). Without an index that read scanned the whole inbox: every shop's deliveries
 -- ever received, payloads inline. The same index serves the other store-scoped reads (the
 -- delivery counts by status, the cleanup when a shop changes owner). An order has a handful of
 -- deliveries, so sorting them by arrival needs no third column.
-CREATE INDEX idx_webhook_inbox_order ON webhook_inbox(store_id, order_ref);
+CREATE INDEX CONCURRENTLY idx_webhook_inbox_order ON webhook_inbox(store_id, order_ref);
