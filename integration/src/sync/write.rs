@@ -83,10 +83,9 @@ pub async fn commit_page(
                 );
             }
             // Only an order that was already cached can have items to replace: a new row keeps
-            // the id this page proposed. Skipping the rest matters on PostgreSQL, where a
-            // connection's cached plan for this DELETE, made while the items table was nearly
-            // empty, scanned the whole table for every page of a first sync (2.2M rows read
-            // for 20k orders, measured with `pg_stat_user_tables`).
+            // the id this page proposed. In a first sync on PostgreSQL this DELETE ran as a scan
+            // of the whole items table for every page (`pg_stat_user_tables`: 103 scans, 2.2M
+            // rows read for 20k orders) instead of using the (order_id, …) unique index.
             let mut order_ids: Vec<Uuid> = ids
                 .values()
                 .copied()
