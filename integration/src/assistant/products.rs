@@ -363,6 +363,49 @@ mod tests {
         );
     }
 
+    /// PostgreSQL's trigger calls `unaccent` with the pinned dictionary itself (migration 0015),
+    /// while searches go through `assistant_unaccent`: the stored vector must be exactly what the
+    /// query side would compute, or an accented word could stop matching.
+    #[tokio::test]
+    async fn the_stored_search_vector_is_what_the_query_side_computes() {
+        use crate::assistant::testing::{product_json, seed_products, seed_store};
+        use crate::storage::testing::{engines, TestDb};
+        for kind in engines() {
+            if kind != crate::storage::DbKind::Postgres {
+                continue;
+            }
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let store = seed_store(&db, "elore", None).await.unwrap();
+            let product = product_json(
+                "cHJvZHVjdC1wcm9kdWN0X2lkPTE=",
+                "Árvíztűrő TÜKÖRFÚRÓGÉP",
+                "ÉKSZ-01",
+                12_990.0,
+                3,
+                "Őszi kávé, fekete teáskanna",
+            );
+            seed_products(&db, store, &[product]).await.unwrap();
+            let Db::Postgres(pool) = &db else {
+                unreachable!()
+            };
+            let (stored, expected): (String, String) = sqlx::query_as(
+                "SELECT search_vector::text,
+                        (setweight(to_tsvector('simple', assistant_unaccent(coalesce(name, ''))), 'A') ||
+                         setweight(to_tsvector('simple', assistant_unaccent(coalesce(sku, ''))), 'A') ||
+                         setweight(to_tsvector('simple', assistant_unaccent(coalesce(description, ''))), 'C'))::text
+                 FROM shoprenter_products_cache",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            assert_eq!(stored, expected);
+            assert!(stored.contains("'arvizturo':1A"), "{stored}");
+            assert!(stored.contains("'kave'"), "{stored}");
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
+
     #[test]
     fn empty_long_and_out_of_range_searches_are_bad_input() {
         assert!(parse("   ").is_err());

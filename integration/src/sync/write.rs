@@ -302,6 +302,54 @@ mod tests {
         }
     }
 
+    /// Order items have no foreign key of their own to `stores` (their order has one): deleting
+    /// a store must still take its items, through its orders, and leave other stores' alone.
+    #[tokio::test]
+    async fn a_deleted_stores_items_go_with_its_orders() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let now = Utc::now();
+            let names = std::collections::HashMap::new();
+            let mut orders = Vec::new();
+            let mut stores = Vec::new();
+            for shop in ["egyik", "masik"] {
+                let store = seed_store(&db, shop, None).await.unwrap();
+                let json = order_json(
+                    "b3JkZXItb3JkZXJfaWQ9MQ==",
+                    "1",
+                    ("Teszt", "Elek"),
+                    "+36301234567",
+                    "teszt@example.hu",
+                    "1",
+                    &[
+                        ("Teáskanna", "SKU-1", 1, 1000.0),
+                        ("Bögre", "SKU-2", 2, 500.0),
+                    ],
+                );
+                orders.push(
+                    order_with_items(store, serde_json::from_value(json).unwrap(), &names, now)
+                        .unwrap(),
+                );
+                stores.push(store);
+            }
+            commit_orders(&db, orders, now).await.unwrap();
+            let left: Vec<Uuid> = with_writer!(&db, |pool| {
+                sqlx::query("DELETE FROM stores WHERE id = $1")
+                    .bind(stores[0])
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                sqlx::query_scalar("SELECT store_id FROM shoprenter_order_items_cache")
+                    .fetch_all(pool)
+                    .await
+                    .unwrap()
+            });
+            assert_eq!(left, vec![stores[1]; 2], "{kind:?}");
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
+
     /// The webhook worker writes a batch's orders of several shops at once; the same API id in
     /// two shops must keep each shop's items with its own order.
     #[tokio::test]
