@@ -205,6 +205,27 @@ mod tests {
     use crate::storage::testing::{engines, TestDb};
     use crate::sync::order_with_items;
 
+    /// Order `id` (number `number`) of `store` with `lines`, as the sync writes it; the buyer
+    /// and status do not matter to these tests.
+    fn order_of(
+        store: Uuid,
+        (id, number): (&str, &str),
+        lines: &[(&str, &str, i64, f64)],
+        now: DateTime<Utc>,
+    ) -> OrderWithItems {
+        let json = order_json(
+            id,
+            number,
+            ("Teszt", "Elek"),
+            "+36301234567",
+            "teszt@example.hu",
+            "1",
+            lines,
+        );
+        let names = std::collections::HashMap::new();
+        order_with_items(store, serde_json::from_value(json).unwrap(), &names, now).unwrap()
+    }
+
     /// Page transactions of one pass may commit out of order (two at once on PostgreSQL): a
     /// later commit carrying older progress must not move the resume point back.
     #[tokio::test]
@@ -259,19 +280,9 @@ mod tests {
         for kind in engines() {
             let (test_db, db) = TestDb::migrated(kind).await.unwrap();
             let now = Utc::now();
-            let names = std::collections::HashMap::new();
             let store = seed_store(&db, "elore", None).await.unwrap();
             let order = |lines: &[(&str, &str, i64, f64)]| {
-                let json = order_json(
-                    "b3JkZXItb3JkZXJfaWQ9Nw==",
-                    "7",
-                    ("Teszt", "Elek"),
-                    "+36301234567",
-                    "teszt@example.hu",
-                    "1",
-                    lines,
-                );
-                order_with_items(store, serde_json::from_value(json).unwrap(), &names, now).unwrap()
+                order_of(store, ("b3JkZXItb3JkZXJfaWQ9Nw==", "7"), lines, now)
             };
             let first = order(&[
                 ("Teáskanna", "SKU-1", 1, 1000.0),
@@ -309,27 +320,20 @@ mod tests {
         for kind in engines() {
             let (test_db, db) = TestDb::migrated(kind).await.unwrap();
             let now = Utc::now();
-            let names = std::collections::HashMap::new();
             let mut orders = Vec::new();
             let mut stores = Vec::new();
             for shop in ["egyik", "masik"] {
                 let store = seed_store(&db, shop, None).await.unwrap();
-                let json = order_json(
-                    "b3JkZXItb3JkZXJfaWQ9MQ==",
-                    "1",
-                    ("Teszt", "Elek"),
-                    "+36301234567",
-                    "teszt@example.hu",
-                    "1",
-                    &[
-                        ("Teáskanna", "SKU-1", 1, 1000.0),
-                        ("Bögre", "SKU-2", 2, 500.0),
-                    ],
-                );
-                orders.push(
-                    order_with_items(store, serde_json::from_value(json).unwrap(), &names, now)
-                        .unwrap(),
-                );
+                let lines = [
+                    ("Teáskanna", "SKU-1", 1, 1000.0),
+                    ("Bögre", "SKU-2", 2, 500.0),
+                ];
+                orders.push(order_of(
+                    store,
+                    ("b3JkZXItb3JkZXJfaWQ9MQ==", "1"),
+                    &lines,
+                    now,
+                ));
                 stores.push(store);
             }
             commit_orders(&db, orders, now).await.unwrap();
@@ -357,21 +361,16 @@ mod tests {
         for kind in engines() {
             let (test_db, db) = TestDb::migrated(kind).await.unwrap();
             let now = Utc::now();
-            let names = std::collections::HashMap::new();
             let mut orders = Vec::new();
             for (shop, item) in [("egyik", "Teáskanna"), ("masik", "Kávéfőző")] {
                 let store = seed_store(&db, shop, None).await.unwrap();
-                let json = order_json(
-                    "b3JkZXItb3JkZXJfaWQ9MQ==",
-                    "1",
-                    ("Teszt", "Elek"),
-                    "+36301234567",
-                    "teszt@example.hu",
-                    "1",
-                    &[(item, "SKU-1", 1, 1000.0)],
-                );
-                let order = serde_json::from_value(json).unwrap();
-                orders.push(order_with_items(store, order, &names, now).unwrap());
+                let lines = [(item, "SKU-1", 1, 1000.0)];
+                orders.push(order_of(
+                    store,
+                    ("b3JkZXItb3JkZXJfaWQ9MQ==", "1"),
+                    &lines,
+                    now,
+                ));
             }
             commit_orders(&db, orders, now).await.unwrap();
             let items: Vec<(String, String)> = with_pool!(&db, |pool| {
