@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::model::{now, WebHook};
-use crate::render::{render, Href, Links, Record};
+use crate::render::{render, render_json, Href, Links, Record};
 use crate::resources::{inner_of, lang_of, list_keys, Filters, Key, Resource};
 use crate::state::{lock, Fault, SimState, TokenInfo};
 use crate::writes::{self, BodyError};
@@ -74,24 +74,8 @@ pub(crate) fn to_xml(v: &Value, out: &mut String) {
 
 fn respond(status: StatusCode, body: &impl Serialize, fmt: Format) -> Response {
     if fmt.json {
-        let mut text = serde_json::to_string(body).expect("a rendered body serialises");
-        if fmt.malformed {
-            // Cut the document in half: a client must survive a broken body on a 200.
-            let mut cut = text.len() / 2;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-        }
-        (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            text,
-        )
-            .into_response()
+        let text = serde_json::to_string(body).expect("a rendered body serialises");
+        json_response(status, text, fmt)
     } else {
         // XML is the rare case: it goes through a `Value` tree, JSON is written directly.
         let body = serde_json::to_value(body).expect("a rendered body serialises");
@@ -108,6 +92,26 @@ fn respond(status: StatusCode, body: &impl Serialize, fmt: Format) -> Response {
         )
             .into_response()
     }
+}
+
+fn json_response(status: StatusCode, mut text: String, fmt: Format) -> Response {
+    if fmt.malformed {
+        // Cut the document in half: a client must survive a broken body on a 200.
+        let mut cut = text.len() / 2;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// Error bodies: `{"error": <inner code or HTTP status>, "message": …}` (the shape is our
@@ -264,6 +268,33 @@ async fn gate(
     Ok((res, token, fmt))
 }
 
+impl SimState {
+    /// Renders every record a full sync lists with `full=1` (productExtend, categoryExtend,
+    /// customers, orderExtend) into the shop's render cache, for links on this simulator's base
+    /// URL; returns how many. A benchmark calls it before timing a sync, so that the figure
+    /// measures the integration rather than the simulator generating and printing documents (a
+    /// real platform does that on its own machines, not on the integration's two cores).
+    pub fn prerender(&self, shop: &str) -> Result<usize, SimError> {
+        let l = Links {
+            api: format!("{}/{shop}/api", self.base_for(None)),
+            shop: shop.to_string(),
+        };
+        let mut data = self.shop(shop)?;
+        let mut rendered = 0;
+        for res in [
+            Resource::ProductExtend,
+            Resource::CategoryExtend,
+            Resource::Customers,
+            Resource::OrderExtend,
+        ] {
+            for key in list_keys(&data, res, &Filters::default()) {
+                rendered += usize::from(render_json(&mut data, res, key, &l).is_some());
+            }
+        }
+        Ok(rendered)
+    }
+}
+
 fn links(state: &SimState, headers: &HeaderMap, shop: &str) -> Links {
     Links {
         api: format!("{}/{shop}/api", state.base_for(crate::host_of(headers))),
@@ -389,7 +420,7 @@ fn list(
         Ok(f) => f,
         Err(e) => return body_error(e, fmt),
     };
-    let Ok(shop_data) = state.shop(shop) else {
+    let Ok(mut shop_data) = state.shop(shop) else {
         return not_found(res, fmt);
     };
     let keys = list_keys(&shop_data, res, &f);
@@ -412,20 +443,28 @@ fn list(
     let href = |p: usize| Href {
         href: page_href(&base, &kept, p, limit),
     };
-    let items: Vec<Record> = keys
-        .iter()
-        .skip(page * limit)
-        .take(limit)
-        .filter_map(|k| {
-            if full {
-                render(&shop_data, res, *k, l)
-            } else {
-                Some(Record::Link(Href {
-                    href: l.href(res, *k),
-                }))
-            }
-        })
-        .collect();
+    let on_page = keys.iter().skip(page * limit).take(limit);
+    // A full JSON page is assembled from each record's cached text; XML still goes through a
+    // `Value` tree, so it renders the records.
+    let (items, rendered): (Vec<Record>, Option<Vec<Arc<str>>>) = if full && fmt.json {
+        let texts = on_page
+            .filter_map(|k| render_json(&mut shop_data, res, *k, l))
+            .collect();
+        (Vec::new(), Some(texts))
+    } else {
+        let items = on_page
+            .filter_map(|k| {
+                if full {
+                    render(&shop_data, res, *k, l)
+                } else {
+                    Some(Record::Link(Href {
+                        href: l.href(res, *k),
+                    }))
+                }
+            })
+            .collect();
+        (items, None)
+    };
     drop(shop_data);
     let body = Page {
         href: page_href(&base, &kept, page, limit),
@@ -438,7 +477,32 @@ fn list(
         items,
         page_count: res.has_page_count().then(|| page_count.to_string()),
     };
-    respond(StatusCode::OK, &body, fmt)
+    match rendered {
+        Some(texts) => json_response(StatusCode::OK, page_json(&body, &texts), fmt),
+        None => respond(StatusCode::OK, &body, fmt),
+    }
+}
+
+/// `envelope` (serialised with its `items` empty) as JSON, with `items` filled with the records'
+/// texts. `"items":[]` can only occur in that text as the key: a quote inside a JSON string is
+/// escaped.
+fn page_json(envelope: &Page, items: &[Arc<str>]) -> String {
+    const EMPTY: &str = "\"items\":[]";
+    let text = serde_json::to_string(envelope).expect("a page envelope serialises");
+    let Some(at) = text.find(EMPTY).map(|i| i + EMPTY.len() - 1) else {
+        unreachable!("a page envelope has an items key");
+    };
+    let mut out =
+        String::with_capacity(text.len() + items.iter().map(|i| i.len() + 1).sum::<usize>());
+    out.push_str(&text[..at]);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 fn show(state: &SimState, shop: &str, res: Resource, key: Key, l: &Links, fmt: Format) -> Response {
@@ -658,5 +722,45 @@ pub(crate) async fn item(
     match outcome {
         Ok(()) => show(&state, &shop, res, key, &l, fmt),
         Err(f) => failure(f, res, fmt),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(s: &str) -> Href {
+        Href { href: s.into() }
+    }
+
+    fn page(items: Vec<Record>, page_count: Option<String>) -> Page {
+        Page {
+            href: "http://x/s/api/p?full=1&page=1&limit=2".into(),
+            page: "1".into(),
+            limit: "2".into(),
+            first: link("http://x/s/api/p?\"items\":[]"),
+            previous: None,
+            next: Some(link("n")),
+            last: link("l"),
+            items,
+            page_count,
+        }
+    }
+
+    #[test]
+    fn a_page_assembled_from_record_texts_is_the_page_serde_writes() {
+        for count in [None, Some("3".to_owned())] {
+            for n in [0, 1, 3] {
+                let records: Vec<Record> = (0..n)
+                    .map(|i| Record::Link(link(&format!("r{i}"))))
+                    .collect();
+                let texts: Vec<Arc<str>> = records
+                    .iter()
+                    .map(|r| serde_json::to_string(r).unwrap().into())
+                    .collect();
+                let whole = serde_json::to_string(&page(records, count.clone())).unwrap();
+                assert_eq!(page_json(&page(Vec::new(), count.clone()), &texts), whole);
+            }
+        }
     }
 }

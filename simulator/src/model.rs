@@ -2,12 +2,14 @@
 //! was created, changed or deleted is stored.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ShopSeed;
 use crate::gen;
+use crate::resources::Resource;
 use crate::SimError;
 
 /// Current time as the platform writes it (`2019-01-01T00:00:00`, no zone; we use UTC).
@@ -219,6 +221,52 @@ pub(crate) struct Table<T> {
     live: Vec<u32>,
     changed: HashMap<u32, T>,
     next_id: u32,
+    rendered: RenderCache,
+}
+
+/// Each record's JSON as a listing last rendered it. Generating and printing a record is most of
+/// what the simulator spends on a full-sync page, CPU the integration it stands in front of needs
+/// on the same machine. An entry is dropped when its record is put or removed (the only ways a
+/// record changes), and is only used for the same resource, language and link base.
+#[derive(Default)]
+pub(crate) struct RenderCache(HashMap<u32, Vec<RenderedJson>>);
+
+struct RenderedJson {
+    res: Resource,
+    lang: u32,
+    api: String,
+    json: Arc<str>,
+}
+
+impl RenderCache {
+    pub fn get(&self, id: u32, res: Resource, lang: u32, api: &str) -> Option<Arc<str>> {
+        self.0
+            .get(&id)?
+            .iter()
+            .find(|r| r.res == res && r.lang == lang && r.api == api)
+            .map(|r| r.json.clone())
+    }
+
+    pub fn keep(&mut self, id: u32, res: Resource, lang: u32, api: &str, json: Arc<str>) {
+        let entries = self.0.entry(id).or_default();
+        entries.retain(|r| !(r.res == res && r.lang == lang));
+        entries.push(RenderedJson {
+            res,
+            lang,
+            api: api.to_owned(),
+            json,
+        });
+    }
+
+    fn forget(&mut self, id: u32) {
+        self.0.remove(&id);
+    }
+}
+
+impl std::fmt::Debug for RenderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RenderCache({} records)", self.0.len())
+    }
 }
 
 impl<T: Clone> Table<T> {
@@ -227,7 +275,11 @@ impl<T: Clone> Table<T> {
             live: (1..=n).collect(),
             changed: HashMap::new(),
             next_id: n + 1,
+            rendered: RenderCache::default(),
         }
+    }
+    pub fn rendered_mut(&mut self) -> &mut RenderCache {
+        &mut self.rendered
     }
     pub fn ids(&self) -> &[u32] {
         &self.live
@@ -251,6 +303,7 @@ impl<T: Clone> Table<T> {
             self.live.insert(pos, id);
         }
         self.changed.insert(id, record);
+        self.rendered.forget(id);
     }
     fn allocate(&mut self) -> u32 {
         let id = self.next_id;
@@ -262,6 +315,7 @@ impl<T: Clone> Table<T> {
             Ok(pos) => {
                 self.live.remove(pos);
                 self.changed.remove(&id);
+                self.rendered.forget(id);
                 true
             }
             Err(_) => false,

@@ -6,13 +6,16 @@
 //! the machine's CPU during a full sync benchmark (measured with perf), CPU the integration
 //! under test was short of.
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::model::{
-    gross, order_status, Category, Customer, Order, Product, Shop, WebHook, VAT_PERCENT,
+    gross, order_status, Category, Customer, Order, Product, RenderCache, Shop, WebHook,
+    VAT_PERCENT,
 };
 use crate::resources::{Key, Resource, LANGS};
 
@@ -140,6 +143,36 @@ pub(crate) fn render(shop: &Shop, res: Resource, key: Key, l: &Links) -> Option<
         }
         Resource::WebHooks => Record::WebHook(webhook(shop.webhooks.get(&key.0)?, l)),
     })
+}
+
+/// The record's table cache, for the resources whose records live in a [`Table`](crate::model::Table)
+/// (order statuses are constants, webhooks a handful).
+fn cache_of(shop: &mut Shop, res: Resource) -> Option<&mut RenderCache> {
+    Some(match res {
+        Resource::ProductExtend | Resource::ProductDescriptions => shop.products.rendered_mut(),
+        Resource::Categories | Resource::CategoryExtend | Resource::CategoryDescriptions => {
+            shop.categories.rendered_mut()
+        }
+        Resource::Customers => shop.customers.rendered_mut(),
+        Resource::Orders | Resource::OrderExtend => shop.orders.rendered_mut(),
+        _ => return None,
+    })
+}
+
+/// [`render`] as JSON text, rendered once per record and kept in its table until the record
+/// changes (see [`RenderCache`]).
+pub(crate) fn render_json(shop: &mut Shop, res: Resource, key: Key, l: &Links) -> Option<Arc<str>> {
+    if let Some(json) = cache_of(shop, res).and_then(|c| c.get(key.0, res, key.1, &l.api)) {
+        return Some(json);
+    }
+    let record = render(shop, res, key, l)?;
+    let json: Arc<str> = serde_json::to_string(&record)
+        .expect("a rendered record serialises")
+        .into();
+    if let Some(cache) = cache_of(shop, res) {
+        cache.keep(key.0, res, key.1, &l.api, json.clone());
+    }
+    Some(json)
 }
 
 #[derive(Serialize)]

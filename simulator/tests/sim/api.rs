@@ -362,3 +362,106 @@ async fn mounted_router_uses_public_base_url_in_links() {
         Some(format!("{base}/{SHOP}/admin/app/55").as_str())
     );
 }
+
+/// Full JSON pages come from each record's cached text: the same document as the record's own
+/// URL (which renders afresh), and a record's change or deletion shows on the next page.
+#[tokio::test]
+async fn listed_records_match_their_own_documents_through_changes() {
+    let h = start(config(4)).await;
+    let token = installed_token(&h).await;
+    let page = |path: &'static str| {
+        let (h, token) = (&h, &token);
+        async move {
+            let (status, v) = api_get(h, token, path).await;
+            assert_eq!(status, 200, "{path}");
+            v["items"].as_array().expect("items").clone()
+        }
+    };
+    let assert_same_as_own_documents = |items: Vec<Value>| {
+        let (h, token) = (&h, &token);
+        async move {
+            for item in items {
+                let href = item["href"].as_str().expect("href");
+                let path = href.split("/api/").nth(1).expect("an API link");
+                let (status, own) = api_get(h, token, path).await;
+                assert_eq!((status, &own), (200, &item), "{path}");
+            }
+        }
+    };
+    // Rendered on the first listing, served from the cache on the second.
+    for path in [
+        "productExtend?full=1&limit=200",
+        "customers?full=1&limit=200",
+        "orderExtend?full=1&limit=200",
+        "categoryExtend?full=1&limit=200",
+    ] {
+        let first = page(path).await;
+        assert!(!first.is_empty(), "{path}");
+        assert_eq!(page(path).await, first, "{path}");
+        assert_same_as_own_documents(first).await;
+    }
+    let products = page("productExtend?full=1&limit=200").await;
+    let id = products[1]["id"].as_str().unwrap().to_owned();
+    let (status, _) = api_send(
+        &h,
+        &token,
+        Method::PUT,
+        &format!("productExtend/{id}"),
+        json!({"data": {"stock1": "4321"}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let after = page("productExtend?full=1&limit=200").await;
+    assert_eq!(after[1]["stock1"], "4321", "a changed record is not served stale");
+    assert_eq!(after[0], products[0], "the other records are unchanged");
+    assert_same_as_own_documents(after).await;
+
+    h.state().set_order_status(SHOP, 2, 5).expect("status set");
+    let five = page("orderExtend?full=1&limit=200").await[1]["orderStatus"].clone();
+    h.state().set_order_status(SHOP, 2, 4).expect("status set");
+    let orders = page("orderExtend?full=1&limit=200").await;
+    assert_eq!(orders[1]["innerId"], "2");
+    assert_ne!(orders[1]["orderStatus"], five, "a changed order is not served stale");
+    assert_same_as_own_documents(orders).await;
+
+    let (status, _) = api_send(
+        &h,
+        &token,
+        Method::DELETE,
+        &format!("productExtend/{id}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let after = page("productExtend?full=1&limit=200").await;
+    assert_eq!(after.len(), products.len() - 1);
+    assert!(after.iter().all(|p| p["id"] != id.as_str()));
+}
+
+/// `prerender` fills the cache with what a listing would render.
+#[tokio::test]
+async fn prerendered_records_are_what_a_listing_renders() {
+    let fresh = start(config(3)).await;
+    let token = installed_token(&fresh).await;
+    let warm = start(config(3)).await;
+    let warm_token = installed_token(&warm).await;
+    let n = warm.state().prerender(SHOP).expect("prerender");
+    assert!(n >= 9, "products, customers and orders at least: {n}");
+    for path in [
+        "productExtend?full=1&limit=200",
+        "customers?full=1&limit=200",
+        "orderExtend?full=1&limit=200",
+    ] {
+        let (_, a) = api_get(&fresh, &token, path).await;
+        let (_, b) = api_get(&warm, &warm_token, path).await;
+        // The two simulators listen on different ports; everything else must match.
+        let strip = |v: Value, base: &str| {
+            serde_json::from_str::<Value>(&v.to_string().replace(base, "BASE")).unwrap()
+        };
+        assert_eq!(
+            strip(a["items"].clone(), &fresh.base_url()),
+            strip(b["items"].clone(), &warm.base_url()),
+            "{path}"
+        );
+    }
+}
