@@ -489,9 +489,8 @@ fn list(
 fn page_json(envelope: &Page, items: &[Arc<str>]) -> String {
     const EMPTY: &str = "\"items\":[]";
     let text = serde_json::to_string(envelope).expect("a page envelope serialises");
-    let Some(at) = text.find(EMPTY).map(|i| i + EMPTY.len() - 1) else {
-        unreachable!("a page envelope has an items key");
-    };
+    // Where the records go: just before the empty array's `]`.
+    let at = text.find(EMPTY).expect("a page envelope has an items key") + EMPTY.len() - 1;
     let mut out =
         String::with_capacity(text.len() + items.iter().map(|i| i.len() + 1).sum::<usize>());
     out.push_str(&text[..at]);

@@ -342,7 +342,11 @@ async fn full_sync(kind: DbKind, limited: bool) {
     // 2026-11-29 did).
     let prerendered = if env_u64("BENCH_SIM_PRERENDER", 1) == 1 {
         let t = Instant::now();
-        let n = bench.sim.state().prerender("bench").expect("the bench shop exists");
+        let n = bench
+            .sim
+            .state()
+            .prerender("bench")
+            .expect("the bench shop exists");
         format!(
             "simulator pre-rendered {n} records in {:.1} s",
             t.elapsed().as_secs_f64()

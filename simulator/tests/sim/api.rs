@@ -412,7 +412,10 @@ async fn listed_records_match_their_own_documents_through_changes() {
     .await;
     assert_eq!(status, 200);
     let after = page("productExtend?full=1&limit=200").await;
-    assert_eq!(after[1]["stock1"], "4321", "a changed record is not served stale");
+    assert_eq!(
+        after[1]["stock1"], "4321",
+        "a changed record is not served stale"
+    );
     assert_eq!(after[0], products[0], "the other records are unchanged");
     assert_same_as_own_documents(after).await;
 
@@ -421,7 +424,10 @@ async fn listed_records_match_their_own_documents_through_changes() {
     h.state().set_order_status(SHOP, 2, 4).expect("status set");
     let orders = page("orderExtend?full=1&limit=200").await;
     assert_eq!(orders[1]["innerId"], "2");
-    assert_ne!(orders[1]["orderStatus"], five, "a changed order is not served stale");
+    assert_ne!(
+        orders[1]["orderStatus"], five,
+        "a changed order is not served stale"
+    );
     assert_same_as_own_documents(orders).await;
 
     let (status, _) = api_send(
