@@ -275,12 +275,9 @@ impl SimState {
     /// measures the integration rather than the simulator generating and printing documents (a
     /// real platform does that on its own machines, not on the integration's two cores).
     pub fn prerender(&self, shop: &str) -> Result<usize, SimError> {
-        let l = Links {
-            api: format!("{}/{shop}/api", self.base_for(None)),
-            shop: shop.to_string(),
-        };
+        let l = links_for(self, None, shop);
         let mut data = self.shop(shop)?;
-        let mut rendered = 0;
+        let (mut rendered, mut already) = (0, 0);
         for res in [
             Resource::ProductExtend,
             Resource::CategoryExtend,
@@ -288,7 +285,8 @@ impl SimState {
             Resource::OrderExtend,
         ] {
             for key in list_keys(&data, res, &Filters::default()) {
-                rendered += usize::from(render_json(&mut data, res, key, &l).is_some());
+                rendered +=
+                    usize::from(render_json(&mut data, res, key, &l, &mut already).is_some());
             }
         }
         Ok(rendered)
@@ -296,8 +294,13 @@ impl SimState {
 }
 
 fn links(state: &SimState, headers: &HeaderMap, shop: &str) -> Links {
+    links_for(state, crate::host_of(headers), shop)
+}
+
+/// Links as a request with `host` (if any) sees them.
+fn links_for(state: &SimState, host: Option<&str>, shop: &str) -> Links {
     Links {
-        api: format!("{}/{shop}/api", state.base_for(crate::host_of(headers))),
+        api: format!("{}/{shop}/api", state.base_for(host)),
         shop: shop.to_string(),
     }
 }
@@ -447,9 +450,13 @@ fn list(
     // A full JSON page is assembled from each record's cached text; XML still goes through a
     // `Value` tree, so it renders the records.
     let (items, rendered): (Vec<Record>, Option<Vec<Arc<str>>>) = if full && fmt.json {
+        let mut hits = 0;
         let texts = on_page
-            .filter_map(|k| render_json(&mut shop_data, res, *k, l))
+            .filter_map(|k| render_json(&mut shop_data, res, *k, l, &mut hits))
             .collect();
+        if hits > 0 {
+            lock(&state.stats).records_from_render_cache += hits;
+        }
         (Vec::new(), Some(texts))
     } else {
         let items = on_page

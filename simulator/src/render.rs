@@ -160,9 +160,16 @@ fn cache_of(shop: &mut Shop, res: Resource) -> Option<&mut RenderCache> {
 }
 
 /// [`render`] as JSON text, rendered once per record and kept in its table until the record
-/// changes (see [`RenderCache`]).
-pub(crate) fn render_json(shop: &mut Shop, res: Resource, key: Key, l: &Links) -> Option<Arc<str>> {
+/// changes (see [`RenderCache`]); `hits` counts the records taken from the cache.
+pub(crate) fn render_json(
+    shop: &mut Shop,
+    res: Resource,
+    key: Key,
+    l: &Links,
+    hits: &mut u64,
+) -> Option<Arc<str>> {
     if let Some(json) = cache_of(shop, res).and_then(|c| c.get(key.0, res, key.1, &l.api)) {
+        *hits += 1;
         return Some(json);
     }
     let record = render(shop, res, key, l)?;

@@ -79,6 +79,9 @@ pub struct Stats {
     pub tightest_over_limit_ms: Option<f64>,
     pub webhook_deliveries: u64,
     pub uninstall_calls: u64,
+    /// Records of full JSON pages served from their cached rendering (see `prerender`).
+    #[serde(default)]
+    pub records_from_render_cache: u64,
     pub faults: FaultCounts,
     pub shops: BTreeMap<String, ShopStats>,
 }

@@ -411,10 +411,11 @@ async fn full_sync(kind: DbKind, limited: bool) {
         );
     } else {
         println!(
-            "(b) {kind:?}: full sync of {records} records in {took:.2} s (limit lifted, {latency_ms} ms added API latency) = {:.0} records/s ({} API requests, {} 429s)",
+            "(b) {kind:?}: full sync of {records} records in {took:.2} s (limit lifted, {latency_ms} ms added API latency) = {:.0} records/s ({} API requests, {} 429s; {} records served pre-rendered)",
             records as f64 / took,
             stats.api_requests,
-            stats.rate_limited_429
+            stats.rate_limited_429,
+            stats.records_from_render_cache
         );
     }
     println!("    passes: {}", timeline.join(", "));

@@ -395,9 +395,17 @@ async fn listed_records_match_their_own_documents_through_changes() {
         "orderExtend?full=1&limit=200",
         "categoryExtend?full=1&limit=200",
     ] {
+        let from_cache = || h.state().stats().records_from_render_cache;
+        let before = from_cache();
         let first = page(path).await;
         assert!(!first.is_empty(), "{path}");
+        assert_eq!(from_cache(), before, "{path}: rendered the first time");
         assert_eq!(page(path).await, first, "{path}");
+        assert_eq!(
+            from_cache(),
+            before + first.len() as u64,
+            "{path}: served from the cache the second time"
+        );
         assert_same_as_own_documents(first).await;
     }
     let products = page("productExtend?full=1&limit=200").await;
@@ -444,7 +452,7 @@ async fn listed_records_match_their_own_documents_through_changes() {
     assert!(after.iter().all(|p| p["id"] != id.as_str()));
 }
 
-/// `prerender` fills the cache with what a listing would render.
+/// `prerender` fills the cache with what a listing would render, and listings then use it.
 #[tokio::test]
 async fn prerendered_records_are_what_a_listing_renders() {
     let fresh = start(config(3)).await;
@@ -453,6 +461,7 @@ async fn prerendered_records_are_what_a_listing_renders() {
     let warm_token = installed_token(&warm).await;
     let n = warm.state().prerender(SHOP).expect("prerender");
     assert!(n >= 9, "products, customers and orders at least: {n}");
+    let mut listed = 0;
     for path in [
         "productExtend?full=1&limit=200",
         "customers?full=1&limit=200",
@@ -464,10 +473,18 @@ async fn prerendered_records_are_what_a_listing_renders() {
         let strip = |v: Value, base: &str| {
             serde_json::from_str::<Value>(&v.to_string().replace(base, "BASE")).unwrap()
         };
+        listed += b["items"].as_array().expect("items").len() as u64;
         assert_eq!(
             strip(a["items"].clone(), &fresh.base_url()),
             strip(b["items"].clone(), &warm.base_url()),
             "{path}"
         );
     }
+    assert!(listed >= 9);
+    assert_eq!(
+        warm.state().stats().records_from_render_cache,
+        listed,
+        "every listed record came from the pre-rendered cache"
+    );
+    assert_eq!(fresh.state().stats().records_from_render_cache, 0);
 }
