@@ -10,7 +10,7 @@ use sqlx::sqlite::{Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use super::resources::{Resource, ORDER_ITEMS};
-use super::upsert::{BindRows, Val};
+use super::upsert::{BindRows, Table, Val};
 use crate::storage::{BeginWrite, Db, DbKind, StorageError};
 use crate::{with_pool, with_writer};
 
@@ -48,18 +48,18 @@ pub async fn commit_page(
     progress: Option<PageProgress>,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    let page = PageWrite {
+        resource,
+        rows,
+        orders,
+        progress,
+        now,
+    };
     match db {
         Db::Sqlite(sqlite) => {
             // Its own task, so that a caller that stops waiting cannot leave the transaction
             // open on the write connection: the task always ends with COMMIT or ROLLBACK.
             let writer = sqlite.writer.clone();
-            let page = PageWrite {
-                resource,
-                rows,
-                orders,
-                progress,
-                now,
-            };
             match tokio::spawn(async move { page.commit_sqlite(&writer).await }).await {
                 Ok(result) => result,
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -67,17 +67,7 @@ pub async fn commit_page(
                 Err(_) => Err(StorageError::Sqlx(sqlx::Error::PoolClosed)),
             }
         }
-        Db::Postgres(pool) => {
-            PageWrite {
-                resource,
-                rows,
-                orders,
-                progress,
-                now,
-            }
-            .commit_postgres(pool)
-            .await
-        }
+        Db::Postgres(pool) => page.commit_postgres(pool).await,
     }
 }
 
@@ -90,19 +80,45 @@ struct PageWrite {
     now: DateTime<Utc>,
 }
 
-/// The progress row's update; `$1..$9` on PostgreSQL. SQLite binds `?` in order of appearance.
+/// The progress row's update. Both engines take the same parameters in the same order
+/// ([`bind_progress!`]): SQLite binds its `?` in order of appearance, so `next_page` comes twice.
 fn progress_sql(kind: DbKind) -> &'static str {
     match kind {
         DbKind::Postgres => {
-            "UPDATE sync_progress SET next_page = $3, pages_done = $4, records_done = $5,
-                    estimated_total = COALESCE($6, estimated_total), records_per_sec = $7, eta_secs = $8, updated_at = $9
-             WHERE store_id = $1 AND resource = $2 AND next_page < $3"
+            "UPDATE sync_progress SET next_page = $1, pages_done = $2, records_done = $3,
+                    estimated_total = COALESCE($4, estimated_total), records_per_sec = $5, eta_secs = $6, updated_at = $7
+             WHERE store_id = $8 AND resource = $9 AND next_page < $10"
         }
         DbKind::Sqlite => {
             "UPDATE sync_progress SET next_page = ?, pages_done = ?, records_done = ?,
                     estimated_total = COALESCE(?, estimated_total), records_per_sec = ?, eta_secs = ?, updated_at = ?
              WHERE store_id = ? AND resource = ? AND next_page < ?"
         }
+    }
+}
+
+/// Binds [`progress_sql`]'s parameters for progress `$p` of `$page` (a [`PageWrite`]).
+macro_rules! bind_progress {
+    ($q:expr, $p:expr, $page:expr) => {
+        $q.bind($p.next_page as i32)
+            .bind($p.pages_done as i32)
+            .bind($p.records_done)
+            .bind($p.estimated_total)
+            .bind($p.records_per_sec)
+            .bind($p.eta_secs)
+            .bind($page.now)
+            .bind($p.store_id)
+            .bind($page.resource.as_str())
+            .bind($p.next_page as i32)
+    };
+}
+
+/// Appends `table`'s upserts of `rows` (as many statements as its bind limit needs) to a batch;
+/// bind all of `rows` in order after the batch's earlier parameters.
+fn push_upserts(sql: &mut String, table: &Table, rows: &[Vec<Val>], returning: Option<&str>) {
+    for chunk in rows.chunks(table.max_rows()) {
+        sql.push_str(&table.upsert_sql(DbKind::Sqlite, chunk, returning));
+        sql.push_str(";\n");
     }
 }
 
@@ -200,64 +216,38 @@ impl PageWrite {
 
     async fn sqlite_batches(self, conn: &mut PoolConnection<Sqlite>) -> Result<(), StorageError> {
         let table = self.resource.table();
-        let kind = DbKind::Sqlite;
         // The first batch opens the transaction; for orders it is their upsert alone, whose
         // returned row ids the items need.
         let mut sql = String::from("BEGIN IMMEDIATE;\n");
         let (mut cached, mut items) = (Vec::new(), Vec::new());
         if !self.orders.is_empty() {
             let split = SplitOrders::new(self.orders);
-            for chunk in split.rows.chunks(table.max_rows()) {
-                sql.push_str(&table.upsert_sql(kind, chunk, Some(ORDER_KEYS)));
-                sql.push_str(";\n");
-            }
-            let mut q = sqlx::query_as::<_, (Uuid, Uuid, String)>(&sql);
-            for chunk in split.rows.chunks(table.max_rows()) {
-                q = q.bind_rows(chunk)?;
-            }
-            let returned = q.fetch_all(&mut **conn).await?;
+            push_upserts(&mut sql, table, &split.rows, Some(ORDER_KEYS));
+            let returned = sqlx::query_as::<_, (Uuid, Uuid, String)>(&sql)
+                .bind_rows(&split.rows)?
+                .fetch_all(&mut **conn)
+                .await?;
             (cached, items) = split.resolve(returned);
             sql.clear();
         }
-        for chunk in self.rows.chunks(table.max_rows()) {
-            sql.push_str(&table.upsert_sql(kind, chunk, None));
-            sql.push_str(";\n");
-        }
+        push_upserts(&mut sql, table, &self.rows, None);
         for chunk in cached.chunks(500) {
             sql.push_str(&delete_items_sql(chunk.len(), |_| "?".to_string()));
             sql.push_str(";\n");
         }
-        for chunk in items.chunks(ORDER_ITEMS.max_rows()) {
-            sql.push_str(&ORDER_ITEMS.upsert_sql(kind, chunk, None));
-            sql.push_str(";\n");
-        }
+        push_upserts(&mut sql, &ORDER_ITEMS, &items, None);
         if self.progress.is_some() {
-            sql.push_str(progress_sql(kind));
+            sql.push_str(progress_sql(DbKind::Sqlite));
             sql.push_str(";\n");
         }
         sql.push_str("COMMIT");
-        let mut q = sqlx::query(&sql);
-        for chunk in self.rows.chunks(table.max_rows()) {
-            q = q.bind_rows(chunk)?;
-        }
+        let mut q = sqlx::query(&sql).bind_rows(&self.rows)?;
         for id in &cached {
             q = q.bind(*id);
         }
-        for chunk in items.chunks(ORDER_ITEMS.max_rows()) {
-            q = q.bind_rows(chunk)?;
-        }
+        q = q.bind_rows(&items)?;
         if let Some(p) = &self.progress {
-            q = q
-                .bind(p.next_page as i32)
-                .bind(p.pages_done as i32)
-                .bind(p.records_done)
-                .bind(p.estimated_total)
-                .bind(p.records_per_sec)
-                .bind(p.eta_secs)
-                .bind(self.now)
-                .bind(p.store_id)
-                .bind(self.resource.as_str())
-                .bind(p.next_page as i32);
+            q = bind_progress!(q, p, self);
         }
         q.execute(&mut **conn).await?;
         Ok(())
@@ -304,16 +294,7 @@ impl PageWrite {
             }
         }
         if let Some(p) = &self.progress {
-            sqlx::query(progress_sql(kind))
-                .bind(p.store_id)
-                .bind(self.resource.as_str())
-                .bind(p.next_page as i32)
-                .bind(p.pages_done as i32)
-                .bind(p.records_done)
-                .bind(p.estimated_total)
-                .bind(p.records_per_sec)
-                .bind(p.eta_secs)
-                .bind(self.now)
+            bind_progress!(sqlx::query(progress_sql(kind)), p, self)
                 .execute(&mut *tx)
                 .await?;
         }
