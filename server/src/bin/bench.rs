@@ -112,6 +112,21 @@ async fn start(
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let app = Application::build(settings).await.expect("application");
     let db = app.engine().db().clone();
+    // A schema what-if without a rebuild: `BENCH_SQL_SQLITE` / `BENCH_SQL_POSTGRES` run on the
+    // migrated database before the scenario (e.g. `DROP TRIGGER …`, to bound what a trigger
+    // costs). Never used for a reported figure.
+    let what_if = std::env::var(match kind {
+        DbKind::Sqlite => "BENCH_SQL_SQLITE",
+        DbKind::Postgres => "BENCH_SQL_POSTGRES",
+    });
+    if let Ok(sql) = what_if {
+        match &db {
+            Db::Sqlite(sqlite) => sqlx::raw_sql(&sql).execute(&sqlite.writer).await.map(drop),
+            Db::Postgres(pool) => sqlx::raw_sql(&sql).execute(pool).await.map(drop),
+        }
+        .expect("the what-if SQL runs");
+        eprintln!("what-if SQL applied to {kind:?}: {sql}");
+    }
     Bench {
         address,
         sim,
@@ -305,6 +320,70 @@ impl StallProbe {
     }
 }
 
+/// CPU time over a measured window, from Linux's `/proc`: how busy the machine's cores were, how
+/// much of that was this process (server, simulator and load generator), and time the
+/// hypervisor gave to other guests (steal). Tells a CPU-bound run from one waiting on something.
+struct CpuMeter {
+    wall: Instant,
+    machine: [u64; 2],
+    process: u64,
+}
+
+impl CpuMeter {
+    /// (busy, steal) clock ticks of all cores since boot.
+    fn machine() -> [u64; 2] {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let at = |i: usize| ticks.get(i).copied().unwrap_or(0);
+        // user nice system idle iowait irq softirq steal
+        let busy = at(0) + at(1) + at(2) + at(5) + at(6);
+        [busy, at(7)]
+    }
+
+    /// utime + stime of this process, in clock ticks.
+    fn process() -> u64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        // Fields after the command name (which is in parentheses and may hold spaces).
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<u64> = rest
+            .split_whitespace()
+            .map(|v| v.parse().unwrap_or(0))
+            .collect();
+        fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0)
+    }
+
+    fn start() -> Self {
+        Self {
+            wall: Instant::now(),
+            machine: Self::machine(),
+            process: Self::process(),
+        }
+    }
+
+    /// "CPU: 1.93 of 2 cores busy (bench process 1.41, other processes 0.52), steal 0.00"
+    fn finish(&self) -> String {
+        // Linux reports /proc times in USER_HZ, 100 on every mainstream build.
+        const HZ: f64 = 100.0;
+        let secs = self.wall.elapsed().as_secs_f64();
+        let now = Self::machine();
+        let busy = (now[0] - self.machine[0]) as f64 / HZ / secs;
+        let steal = (now[1] - self.machine[1]) as f64 / HZ / secs;
+        let own = (Self::process() - self.process) as f64 / HZ / secs;
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        format!(
+            "CPU: {busy:.2} of {cores} cores busy (bench process {own:.2}, other processes {:.2}), steal {steal:.2}",
+            (busy - own).max(0.0)
+        )
+    }
+}
+
 fn pct(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -355,8 +434,10 @@ async fn full_sync(kind: DbKind, limited: bool) {
         "simulator rendering during the sync (BENCH_SIM_PRERENDER=0)".to_owned()
     };
     let probe = StallProbe::start();
+    let cpu = CpuMeter::start();
     let store_id = bench.install("bench").await;
     bench.wait_synced(store_id).await;
+    let cpu = cpu.finish();
     let stalls = probe.finish().await;
     // From the first pass starting to the last one finishing (the job's own time, without the
     // merchant's sign-up and the worker's poll interval).
@@ -419,6 +500,7 @@ async fn full_sync(kind: DbKind, limited: bool) {
         );
     }
     println!("    passes: {}", timeline.join(", "));
+    println!("    {cpu}");
     println!("    {stalls}; {prerendered}");
     bench.finish().await;
 }
@@ -521,14 +603,14 @@ impl Conn {
 
 /// Runs `conns` connections to `address` for `secs`, each sending `call(i)` and expecting
 /// `expected`; returns (count, sorted µs latencies, errors). A latency is from sending a request
-/// to having read its whole answer.
+/// to having read its whole answer. Also returns the run's [`CpuMeter`] line.
 async fn load<F>(
     address: &str,
     conns: usize,
     secs: u64,
     expected: u16,
     call: F,
-) -> (u64, Vec<u64>, u64)
+) -> (u64, Vec<u64>, u64, String)
 where
     F: Fn(u64) -> Call + Send + Sync + 'static,
 {
@@ -554,14 +636,16 @@ where
             lat
         }));
     }
+    let cpu = CpuMeter::start();
     tokio::time::sleep(Duration::from_secs(secs)).await;
     stop.store(true, Ordering::Relaxed);
+    let cpu = cpu.finish();
     let mut all = Vec::new();
     for t in tasks {
         all.extend(t.await.unwrap());
     }
     all.sort_unstable();
-    (all.len() as u64, all, errors.load(Ordering::Relaxed))
+    (all.len() as u64, all, errors.load(Ordering::Relaxed), cpu)
 }
 
 fn http_client(conns: usize) -> reqwest::Client {
@@ -615,7 +699,7 @@ async fn webhooks_accepted(kind: DbKind, workers: bool) {
         "receive-only"
     };
     let template = order_template(&bench.sim, "bench");
-    let (count, lat, errors) = load(&bench.address, 64, secs, 200, move |i| Call {
+    let (count, lat, errors, cpu) = load(&bench.address, 64, secs, 200, move |i| Call {
         path_and_query: path.clone(),
         post: Some(multipart_body(&delivery(&template, 1000 + i))),
     })
@@ -634,6 +718,7 @@ async fn webhooks_accepted(kind: DbKind, workers: bool) {
         pct(&lat, 0.50),
         pct(&lat, 0.99)
     );
+    println!("    {cpu}");
     bench.finish().await;
 }
 
@@ -738,7 +823,7 @@ async fn install_callbacks(kind: DbKind) {
     let state = bench.sim.state();
     let app_id = bench.registration.app_id.clone();
     let origin = bench.address.clone();
-    let (count, lat, errors) = load(&bench.address, 64, secs, 303, move |_| {
+    let (count, lat, errors, cpu) = load(&bench.address, 64, secs, 303, move |_| {
         let url = state.install("bench", &app_id).unwrap();
         Call {
             path_and_query: url
@@ -755,6 +840,7 @@ async fn install_callbacks(kind: DbKind) {
         pct(&lat, 0.50),
         pct(&lat, 0.99)
     );
+    println!("    {cpu}");
     bench.finish().await;
 }
 
