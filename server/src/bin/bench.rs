@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use integration::storage::testing::TestDb;
-use integration::{with_pool, Db, DbKind};
+use integration::{with_pool, with_writer, Db, DbKind};
 use server::config::Settings;
 use server::startup::{Application, RunningApplication};
 use simulator::{AppRegistration, ShopSeed, Simulator, SimulatorConfig, SimulatorHandle};
@@ -120,10 +120,10 @@ async fn start(
         DbKind::Postgres => "BENCH_SQL_POSTGRES",
     });
     if let Ok(sql) = what_if {
-        match &db {
-            Db::Sqlite(sqlite) => sqlx::raw_sql(&sql).execute(&sqlite.writer).await.map(drop),
-            Db::Postgres(pool) => sqlx::raw_sql(&sql).execute(pool).await.map(drop),
-        }
+        with_writer!(&db, |pool| sqlx::raw_sql(&sql)
+            .execute(pool)
+            .await
+            .map(drop))
         .expect("the what-if SQL runs");
         eprintln!("what-if SQL applied to {kind:?}: {sql}");
     }
@@ -320,7 +320,8 @@ impl StallProbe {
     }
 }
 
-/// CPU time over a measured window, from Linux's `/proc`: how busy the machine's cores were, how
+/// CPU time over a measured window (for a sync: from the install until it is seen done, a little
+/// wider than the passes the figure times), from Linux's `/proc`: how busy the machine's cores were, how
 /// much of that was this process (server, simulator and load generator), and time the
 /// hypervisor gave to other guests (steal). Tells a CPU-bound run from one waiting on something.
 struct CpuMeter {
