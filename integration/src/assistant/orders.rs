@@ -11,6 +11,7 @@ use super::format::{money, status_text};
 use super::model::{OrderItem, OrderStatusRequest, OrderSummary};
 use super::phone::normalize_phone;
 use super::AssistantError;
+use crate::storage::documents::StoredDocument;
 use crate::storage::{Db, StorageError};
 use crate::with_pool;
 
@@ -91,7 +92,7 @@ pub(crate) struct OrderRow {
     total_gross: Option<f64>,
     currency: Option<String>,
     ordered_at: Option<DateTime<Utc>>,
-    raw_data: Option<String>,
+    raw_data: Option<StoredDocument>,
     source_updated_at: Option<DateTime<Utc>>,
     last_synced_at: DateTime<Utc>,
     status_changed_at: Option<DateTime<Utc>>,
@@ -138,7 +139,7 @@ impl OrderRow {
 
     /// The net total from the platform's record, when the cache kept it.
     pub(crate) fn total_net(&self) -> Option<super::model::Money> {
-        let raw: Order = serde_json::from_str(self.raw_data.as_deref()?).ok()?;
+        let raw: Order = serde_json::from_str(&self.raw_data.as_ref()?.text()?).ok()?;
         raw.total().map(|t| money(t, self.currency.as_deref()))
     }
 }
@@ -170,7 +171,7 @@ struct ItemRow {
     quantity: Option<f64>,
     price: Option<f64>,
     currency: Option<String>,
-    raw_data: Option<String>,
+    raw_data: Option<StoredDocument>,
 }
 
 /// The order's lines; `price` is the net unit price (`orderProducts.price`), the gross one is
@@ -192,8 +193,9 @@ pub(crate) async fn items(db: &Db, order: &OrderRow) -> Result<Vec<OrderItem>, S
             let currency = r.currency.as_deref().or(order.currency.as_deref());
             let gross = r
                 .raw_data
-                .as_deref()
-                .and_then(|raw| serde_json::from_str::<OrderProduct>(raw).ok())
+                .as_ref()
+                .and_then(StoredDocument::text)
+                .and_then(|raw| serde_json::from_str::<OrderProduct>(&raw).ok())
                 .and_then(|p| parse_f64(p.gross_price.as_deref()));
             OrderItem {
                 unit_price_gross: gross.map(|g| money(g, currency)),

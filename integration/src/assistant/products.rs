@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::format::{availability, availability_text, money};
 use super::model::{ProductHit, ProductSearchQuery};
 use super::AssistantError;
+use crate::storage::documents::StoredDocument;
 use crate::storage::{Db, SqliteDb};
 use crate::with_pool;
 
@@ -36,7 +37,7 @@ pub(crate) struct ProductRow {
     currency: Option<String>,
     stock: Option<i64>,
     active: Option<bool>,
-    raw_data: Option<String>,
+    raw_data: Option<StoredDocument>,
     source_updated_at: Option<DateTime<Utc>>,
     last_synced_at: DateTime<Utc>,
     /// [`SKU_TIER`] for an exact SKU, [`TEXT_TIER`] for a text match.
@@ -299,8 +300,9 @@ impl ProductRow {
     pub(crate) fn into_hit(self) -> ProductHit {
         let raw: Option<Product> = self
             .raw_data
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok());
+            .as_ref()
+            .and_then(StoredDocument::text)
+            .and_then(|r| serde_json::from_str(&r).ok());
         let net = raw.as_ref().and_then(Product::net_price);
         let gross = match &raw {
             Some(p) => p.gross_price(),

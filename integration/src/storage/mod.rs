@@ -6,6 +6,7 @@
 //! on [`Db`] explicitly. Nothing outside this module sees which engine is in use.
 
 pub mod checkpoint;
+pub mod documents;
 pub mod installs;
 pub mod jobs;
 pub mod rate_window;
@@ -120,6 +121,13 @@ pub enum StorageError {
 pub enum DbKind {
     Sqlite,
     Postgres,
+}
+
+impl DbKind {
+    /// Whether the cache tables keep their JSON documents packed ([`documents`]): on SQLite.
+    pub fn packs_documents(self) -> bool {
+        matches!(self, DbKind::Sqlite)
+    }
 }
 
 /// A connection pool on one of the two supported engines.

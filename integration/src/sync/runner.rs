@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::progress;
 use super::resources::{self as res, Resource};
 use super::session::ApiSession;
-use super::upsert::Val;
+use super::upsert::{self, Val};
 use super::write::{self, OrderWithItems, PageProgress};
 use super::{SyncConfig, SyncError, Syncer};
 use crate::jobs::JobContext;
@@ -52,6 +52,15 @@ impl FullMode {
 struct Mapped {
     rows: Vec<Vec<Val>>,
     orders: Vec<OrderWithItems>,
+}
+
+impl Mapped {
+    fn pack_documents(&mut self) {
+        upsert::pack_documents(&mut self.rows);
+        self.orders
+            .iter_mut()
+            .for_each(OrderWithItems::pack_documents);
+    }
 }
 
 /// A fetched page, already mapped to rows.
@@ -414,7 +423,17 @@ impl Syncer {
         T: DeserializeOwned + Send + 'static,
         F: Fn(Vec<T>, DateTime<Utc>) -> Mapped + Send + Sync + 'static,
     {
-        let map = Arc::new(map);
+        // SQLite keeps documents packed (`storage::documents`): packed here, on the blocking
+        // thread that maps the page while earlier pages are written, the one write thread gets
+        // them ready. Packing in `commit_page` instead would stop it for each page's packing.
+        let pack = self.db.kind().packs_documents();
+        let map = Arc::new(move |items: Vec<T>, now: DateTime<Utc>| {
+            let mut mapped = map(items, now);
+            if pack {
+                mapped.pack_documents();
+            }
+            mapped
+        });
         let mut failures = 0u32;
         let mut reauthorized = false;
         'restart: loop {

@@ -8,7 +8,7 @@ use sqlx::query::{Query, QueryAs};
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 use uuid::Uuid;
 
-use crate::storage::DbKind;
+use crate::storage::{documents, DbKind};
 
 /// A bound value. Each variant binds with the same Rust type on both engines.
 #[derive(Debug, Clone)]
@@ -22,6 +22,24 @@ pub enum Val {
     /// A JSON document as text, serialised straight from the typed record (no `Value` tree);
     /// only ever bound to [`JSON_COLUMN`].
     Json(String),
+    /// A [`Val::Json`] packed for SQLite ([`documents::pack`]); PostgreSQL refuses it.
+    Packed(Vec<u8>),
+}
+
+impl Val {
+    /// Packs a JSON document for SQLite; every other value stays as it is.
+    pub fn pack_document(&mut self) {
+        if let Val::Json(text) = self {
+            *self = Val::Packed(documents::pack(text));
+        }
+    }
+}
+
+/// Packs every JSON document of `rows` for SQLite (see [`documents`]).
+pub fn pack_documents(rows: &mut [Vec<Val>]) {
+    for row in rows {
+        row.iter_mut().for_each(Val::pack_document);
+    }
 }
 
 impl Val {
@@ -30,6 +48,7 @@ impl Val {
         match self {
             Val::Uuid(_) => "uuid[]",
             Val::Text(_) | Val::Json(_) => "text[]",
+            Val::Packed(_) => "bytea[]",
             Val::F64(_) => "float8[]",
             Val::I64(_) => "int8[]",
             Val::Bool(_) => "bool[]",
@@ -153,6 +172,7 @@ macro_rules! bind_each_value {
                     Val::Bool(x) => q.bind(*x),
                     Val::Time(x) => q.bind(*x),
                     Val::Json(x) => q.bind(x.as_str()),
+                    Val::Packed(x) => q.bind(x.as_slice()),
                 };
             }
         }
@@ -179,15 +199,21 @@ macro_rules! bind_each_column {
         let rows: &[Vec<Val>] = $rows;
         let width = rows.first().map_or(0, Vec::len);
         for c in 0..width {
-            q = match &rows[0][c] {
-                Val::Uuid(_) => q.bind(column!(rows, c, Uuid, |x| *x)),
-                Val::Text(_) => q.bind(column!(rows, c, Text, |x| x.as_deref())),
-                Val::F64(_) => q.bind(column!(rows, c, F64, |x| *x)),
-                Val::I64(_) => q.bind(column!(rows, c, I64, |x| *x)),
-                Val::Bool(_) => q.bind(column!(rows, c, Bool, |x| *x)),
-                Val::Time(_) => q.bind(column!(rows, c, Time, |x| *x)),
-                Val::Json(_) => q.bind(column!(rows, c, Json, |x| x.as_str())),
-            };
+            q =
+                match &rows[0][c] {
+                    Val::Uuid(_) => q.bind(column!(rows, c, Uuid, |x| *x)),
+                    Val::Text(_) => q.bind(column!(rows, c, Text, |x| x.as_deref())),
+                    Val::F64(_) => q.bind(column!(rows, c, F64, |x| *x)),
+                    Val::I64(_) => q.bind(column!(rows, c, I64, |x| *x)),
+                    Val::Bool(_) => q.bind(column!(rows, c, Bool, |x| *x)),
+                    Val::Time(_) => q.bind(column!(rows, c, Time, |x| *x)),
+                    Val::Json(_) => q.bind(column!(rows, c, Json, |x| x.as_str())),
+                    // The json column takes text: a packed document here is a bug in the caller.
+                    Val::Packed(_) => return Err(sqlx::Error::Encode(
+                        "a packed document reached PostgreSQL, which stores documents as json text"
+                            .into(),
+                    )),
+                };
         }
         Ok(q)
     }};

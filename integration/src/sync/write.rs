@@ -10,7 +10,7 @@ use sqlx::sqlite::{Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use super::resources::{Resource, ORDER_ITEMS};
-use super::upsert::{BindRows, Table, Val};
+use super::upsert::{pack_documents, BindRows, Table, Val};
 use crate::storage::{BeginWrite, Db, DbKind, StorageError};
 use crate::{with_pool, with_writer};
 
@@ -38,6 +38,14 @@ pub struct OrderWithItems {
     pub items: Vec<Vec<Val>>,
 }
 
+impl OrderWithItems {
+    /// Packs the order's and its items' documents for SQLite (see [`crate::storage::documents`]).
+    pub fn pack_documents(&mut self) {
+        self.row.iter_mut().for_each(Val::pack_document);
+        pack_documents(&mut self.items);
+    }
+}
+
 /// Upserts `rows` into `resource`'s table and, for a full pass, advances its progress row — one
 /// transaction. `orders` may belong to several stores (each carries its own).
 pub async fn commit_page(
@@ -57,6 +65,13 @@ pub async fn commit_page(
     };
     match db {
         Db::Sqlite(sqlite) => {
+            let mut page = page;
+            // A full sync packs its pages while mapping them (on a blocking thread, ahead of the
+            // write); other writers' few records are packed here.
+            pack_documents(&mut page.rows);
+            page.orders
+                .iter_mut()
+                .for_each(OrderWithItems::pack_documents);
             // Its own task, so that a caller that stops waiting cannot leave the transaction
             // open on the write connection: the task always ends with COMMIT or ROLLBACK.
             let writer = sqlite.writer.clone();
@@ -424,6 +439,88 @@ mod tests {
                 (3, 3, 600),
                 "{kind:?}"
             );
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
+
+    /// SQLite keeps an order's and its items' documents packed (a fraction of the text's bytes);
+    /// PostgreSQL keeps json text. Either way a reader gets back the text the sync mapped.
+    #[tokio::test]
+    async fn documents_are_packed_on_sqlite_and_read_back_as_the_mapped_text() {
+        use crate::storage::documents::StoredDocument;
+        let json = |row: &[Val]| {
+            row.iter()
+                .find_map(|v| match v {
+                    Val::Json(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .expect("the mapping gives the document as text")
+        };
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let now = Utc::now();
+            let store = seed_store(&db, "tomor", None).await.unwrap();
+            let lines = [
+                ("Teáskanna", "SKU-1", 2, 1000.0),
+                ("Bögre", "SKU-2", 1, 500.0),
+            ];
+            let order = order_of(store, ("b3JkZXItb3JkZXJfaWQ9MQ==", "1"), &lines, now);
+            let mut expected = vec![json(&order.row)];
+            expected.extend(order.items.iter().map(|i| json(i)));
+            commit_orders(&db, vec![order], now).await.unwrap();
+
+            // The order first, then its items in the order the mapping gave them.
+            let read = |sql: &'static str| {
+                let db = db.clone();
+                async move {
+                    let docs: Vec<StoredDocument> = with_pool!(&db, |pool| {
+                        sqlx::query_scalar(sql).fetch_all(pool).await.unwrap()
+                    });
+                    docs.iter()
+                        .map(|d| d.text().expect("readable").into_owned())
+                        .collect::<Vec<_>>()
+                }
+            };
+            let mut docs = read("SELECT CAST(raw_data AS TEXT) FROM shoprenter_orders_cache").await;
+            docs.extend(
+                read(
+                    "SELECT CAST(raw_data AS TEXT) FROM shoprenter_order_items_cache
+                     ORDER BY shoprenter_order_product_id",
+                )
+                .await,
+            );
+            assert_eq!(docs, expected, "{kind:?}");
+
+            let sql = match kind {
+                DbKind::Sqlite => {
+                    "SELECT typeof(raw_data) || ' ' || length(raw_data) FROM shoprenter_orders_cache
+                     UNION ALL SELECT typeof(raw_data) || ' ' || length(raw_data) FROM shoprenter_order_items_cache"
+                }
+                DbKind::Postgres => {
+                    "SELECT pg_typeof(raw_data)::text FROM shoprenter_orders_cache
+                     UNION ALL SELECT pg_typeof(raw_data)::text FROM shoprenter_order_items_cache"
+                }
+            };
+            let stored: Vec<String> = with_pool!(&db, |pool| {
+                sqlx::query_scalar(sql).fetch_all(pool).await.unwrap()
+            });
+            assert_eq!(stored.len(), 3, "{kind:?}");
+            // (How small a realistic document gets is `storage::documents`' test; these are
+            // a few hundred bytes.)
+            for (s, text) in stored.iter().zip(&expected) {
+                match kind {
+                    DbKind::Postgres => assert_eq!(s, "json"),
+                    DbKind::Sqlite => {
+                        let bytes: usize = s.strip_prefix("blob ").expect(s).parse().unwrap();
+                        assert!(
+                            bytes < text.len(),
+                            "a {}-byte document stored in {bytes} bytes",
+                            text.len()
+                        );
+                    }
+                }
+            }
             db.close().await;
             test_db.cleanup().await;
         }

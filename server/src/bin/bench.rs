@@ -237,6 +237,23 @@ impl Bench {
         total
     }
 
+    /// The database's size: SQLite's file (its pages; the WAL is checkpointed into it in the
+    /// background), or PostgreSQL's database with its indexes and TOAST.
+    async fn database_bytes(&self) -> i64 {
+        match &self.db {
+            Db::Sqlite(sqlite) => sqlx::query_scalar(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            )
+            .fetch_one(&sqlite.pool)
+            .await
+            .unwrap(),
+            Db::Postgres(pool) => sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+        }
+    }
+
     async fn webhook_url(&self, store_id: Uuid) -> String {
         loop {
             let url: Option<String> = with_pool!(&self.db, |pool| {
@@ -500,9 +517,62 @@ async fn full_sync(kind: DbKind, limited: bool) {
             stats.records_from_render_cache
         );
     }
-    println!("    passes: {}", timeline.join(", "));
+    println!(
+        "    passes: {}; database {:.0} MB after the sync",
+        timeline.join(", "),
+        bench.database_bytes().await as f64 / 1e6
+    );
     println!("    {cpu}");
     println!("    {stalls}; {prerendered}");
+    bench.finish().await;
+}
+
+/// Prints the documents `integration/src/storage/documents/dictionary-N.jsonl` is made of: a shop
+/// synced from the simulator into SQLite, one stored document of each kind, rarest kind first
+/// (zstd reaches the end of a dictionary most cheaply), with the simulator's address written as a
+/// real shop's API host. A released dictionary never changes; see `storage::documents`.
+async fn dictionary() {
+    let shop = ShopSeed {
+        name: "example".into(),
+        seed: 20_260_601,
+        products: 40,
+        customers: 40,
+        orders: 40,
+        categories: 8,
+    };
+    let bench = start(DbKind::Sqlite, vec![shop], 0, 1000, true).await;
+    let store_id = bench.install("example").await;
+    bench.wait_synced(store_id).await;
+    let api = format!(
+        "{}/example/api/",
+        bench.sim.base_url().trim_end_matches('/')
+    );
+    for table in [
+        "shoprenter_order_statuses_cache",
+        "shoprenter_categories_cache",
+        "shoprenter_customers_cache",
+        "shoprenter_order_items_cache",
+        "shoprenter_products_cache",
+        "shoprenter_orders_cache",
+    ] {
+        // The seventh row of each: past the first few, whose ids and dates are the shortest.
+        let sql = format!(
+            "SELECT CAST(raw_data AS TEXT) FROM {table} WHERE store_id = $1 ORDER BY rowid LIMIT 1 OFFSET 6"
+        );
+        let document: integration::storage::documents::StoredDocument = sqlx::query_scalar(&sql)
+            .bind(store_id)
+            .fetch_one(match &bench.db {
+                Db::Sqlite(sqlite) => &sqlite.pool,
+                Db::Postgres(_) => unreachable!("the dictionary comes from SQLite"),
+            })
+            .await
+            .expect("a stored document");
+        let text = document.text().expect("readable");
+        println!(
+            "{}",
+            text.replace(&api, "https://example.api2.myshoprenter.hu/api/")
+        );
+    }
     bench.finish().await;
 }
 
@@ -999,6 +1069,9 @@ async fn crash_test(kind: DbKind) -> bool {
 #[tokio::main]
 async fn main() {
     let scenario = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    if scenario == "dictionary" {
+        return dictionary().await;
+    }
     let pg = postgres_available();
     println!(
         "machine: {} CPUs, {}; PostgreSQL {}",
