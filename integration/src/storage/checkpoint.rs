@@ -14,8 +14,12 @@ use tokio::time::MissedTickBehavior;
 
 use super::{Db, SqliteDb};
 
-/// How often new WAL frames are copied back.
-pub const EVERY: Duration = Duration::from_millis(100);
+/// How often new WAL frames are copied back. Each checkpoint first syncs the WAL, and the less
+/// it has to flush, the shorter the disk's busy spell in which the writer's own writes wait:
+/// every 25 ms instead of 100 ms took install callbacks' p99 from 5.0-5.9 to 4.4-4.8 ms (p99.9
+/// 23-32 -> 12-13 ms; 5 pairs) and webhook ingest's from 5.3-5.4 to 4.2-4.4 ms, with the same
+/// rates and the same full sync. With nothing new in the WAL a checkpoint is a no-op.
+pub const EVERY: Duration = Duration::from_millis(25);
 
 /// Every SQLite connection's `wal_autocheckpoint`: ~64 MB of WAL.
 pub const BACKSTOP_PAGES: u32 = 16_000;
