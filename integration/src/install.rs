@@ -9,7 +9,7 @@ use rand::RngCore;
 use shoprenter::app_url::resolve_app_url;
 use shoprenter::signature::{SignedRequest, Verifier};
 use shoprenter::{ShopName, UrlTemplate};
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 use tower_sessions::Session;
 use url::Url;
 use uuid::Uuid;
@@ -146,12 +146,8 @@ struct CallbackWriter {
 
 impl CallbackWriter {
     fn start(db: Db) -> Self {
-        let commits_in_flight = match db {
-            Db::Sqlite(_) => 1,
-            Db::Postgres(_) => 4,
-        };
         let (tx, rx) = mpsc::channel(16 * MAX_CALLBACK_BATCH);
-        tokio::spawn(collect_callbacks(db, rx, commits_in_flight));
+        tokio::spawn(collect_callbacks(db, rx));
         Self { tx }
     }
 
@@ -168,30 +164,23 @@ impl CallbackWriter {
     }
 }
 
-async fn collect_callbacks(db: Db, mut rx: mpsc::Receiver<QueuedCallback>, slots: usize) {
-    let slots = Arc::new(Semaphore::new(slots));
-    let drain = |rx: &mut mpsc::Receiver<QueuedCallback>, batch: &mut Vec<QueuedCallback>| {
+/// One batch commits at a time, on both engines, as in the webhook inbox: on PostgreSQL four
+/// batches at once measured 20.4-20.9k callbacks/s at p99 5.3-5.4 ms, one 29.1-30.2k at p99
+/// 3.4-3.7 ms (3 and 2 runs; two at once: 25.2-25.9k).
+async fn collect_callbacks(db: Db, mut rx: mpsc::Receiver<QueuedCallback>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
         while batch.len() < MAX_CALLBACK_BATCH {
             match rx.try_recv() {
                 Ok(q) => batch.push(q),
                 Err(_) => break,
             }
         }
-    };
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        drain(&mut rx, &mut batch);
-        // Wait for a commit slot; whatever arrives meanwhile joins this batch.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            break;
-        };
-        drain(&mut rx, &mut batch);
         let db = db.clone();
-        tokio::spawn(async move {
+        // Its own task, so that a panic in one commit fails its batch, not the collector.
+        let commit = tokio::spawn(async move {
             let callbacks: Vec<NewCallback> = batch.iter().map(|q| q.callback.clone()).collect();
-            let result = installs::record_callbacks(&db, &callbacks).await;
-            drop(permit);
-            match result {
+            match installs::record_callbacks(&db, &callbacks).await {
                 Ok(ids) => {
                     for (queued, id) in batch.into_iter().zip(ids) {
                         let _ = queued.done.send(Ok(id));
@@ -206,6 +195,9 @@ async fn collect_callbacks(db: Db, mut rx: mpsc::Receiver<QueuedCallback>, slots
                 }
             }
         });
+        if commit.await.is_err() {
+            tracing::error!("install callback commit task failed; its callbacks were not answered");
+        }
     }
 }
 
