@@ -407,6 +407,30 @@ async fn a_reinstall_reactivates_and_a_new_owner_starts_clean() {
         assert!(again.is_active);
         assert!(again.disconnect_reason.is_none());
 
+        // The previous owner's cached shop data, down to order items, must not reach the new one.
+        let order = integration::assistant::testing::order_json(
+            "b3JkZXItb3JkZXJfaWQ9MQ==",
+            "1",
+            ("Teszt", "Elek"),
+            "+36301234567",
+            "teszt@example.hu",
+            "1",
+            &[("Teáskanna", "SKU-1", 1, 1000.0)],
+        );
+        integration::assistant::testing::seed_orders(&db, store.id, &[order], &[])
+            .await
+            .unwrap();
+        let cached = |db: Db| async move {
+            integration::with_pool!(&db, |pool| sqlx::query_as::<_, (i64, i64)>(
+                "SELECT (SELECT count(*) FROM shoprenter_orders_cache),
+                        (SELECT count(*) FROM shoprenter_order_items_cache)"
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap())
+        };
+        assert_eq!(cached(db.clone()).await, (1, 1));
+
         stores::deactivate(&db, store.id, DisconnectReason::Disconnected, Utc::now())
             .await
             .unwrap();
@@ -415,6 +439,11 @@ async fn a_reinstall_reactivates_and_a_new_owner_starts_clean() {
         assert!(
             tokens::load(&db, store.id).await.unwrap().is_none(),
             "previous owner's token row is gone"
+        );
+        assert_eq!(
+            cached(db.clone()).await,
+            (0, 0),
+            "previous owner's orders and items"
         );
         assert!(stores::list_for_user(&db, anna).await.unwrap().is_empty());
     })

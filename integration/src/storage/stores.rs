@@ -261,9 +261,9 @@ pub async fn deactivate(
     Ok(changed)
 }
 
-/// Deletes a store's cached shop data (used when a shop changes owner).
+/// Deletes a store's cached shop data (used when a shop changes owner). Order items go with
+/// their orders (`ON DELETE CASCADE`); they have no index by store.
 pub(crate) const CACHE_TABLES: &[&str] = &[
-    "shoprenter_order_items_cache",
     "shoprenter_orders_cache",
     "shoprenter_order_statuses_cache",
     "shoprenter_customers_cache",
