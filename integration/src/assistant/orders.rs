@@ -71,10 +71,11 @@ impl OrderClaim {
     }
 }
 
-const ORDER_COLUMNS: &str = "o.id, o.inner_id, o.customer_name, o.customer_email, o.customer_phone, \
+const ORDER_COLUMNS: &str =
+    "o.id, o.inner_id, o.customer_name, o.customer_email, o.customer_phone, \
     o.phone_normalized, coalesce(o.status_name, st.name) AS status_name, \
     CAST(o.total_gross AS DOUBLE PRECISION) AS total_gross, o.currency, o.ordered_at, \
-    CAST(o.raw_data AS TEXT) AS raw_data, o.source_updated_at, o.last_synced_at, o.status_changed_at";
+    o.raw_data, o.source_updated_at, o.last_synced_at, o.status_changed_at";
 
 const ORDER_FROM: &str = "FROM shoprenter_orders_cache o
     LEFT JOIN shoprenter_order_statuses_cache st
@@ -180,7 +181,7 @@ pub(crate) async fn items(db: &Db, order: &OrderRow) -> Result<Vec<OrderItem>, S
     let rows = with_pool!(db, |pool| sqlx::query_as::<_, ItemRow>(
         "SELECT name, sku, CAST(quantity AS DOUBLE PRECISION) AS quantity,
                 CAST(price AS DOUBLE PRECISION) AS price, currency,
-                CAST(raw_data AS TEXT) AS raw_data
+                raw_data
          FROM shoprenter_order_items_cache WHERE order_id = $1
          ORDER BY shoprenter_order_product_id"
     )

@@ -26,7 +26,7 @@ const RANK_CANDIDATES: u32 = 100;
 
 const PRODUCT_COLUMNS: &str = "p.shoprenter_product_id, p.name, p.sku, \
     CAST(p.price AS DOUBLE PRECISION) AS price, p.currency, CAST(p.stock AS BIGINT) AS stock, \
-    p.active, CAST(p.raw_data AS TEXT) AS raw_data, p.source_updated_at, p.last_synced_at";
+    p.active, p.raw_data, p.source_updated_at, p.last_synced_at";
 
 #[derive(FromRow)]
 pub(crate) struct ProductRow {

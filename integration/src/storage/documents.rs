@@ -1,15 +1,15 @@
-//! How the cache tables keep each record's JSON document (`raw_data`).
+//! How the cache tables keep each record's JSON document (`raw_data`): *packed*, on both
+//! engines. A packed document is a format tag byte, then a zstd frame compressed against a
+//! dictionary of typical documents (one of each kind the sync stores). A record's document is
+//! mostly the platform's field names, `href` links and base64 ids, which the dictionary already
+//! holds, so a 3 KB product shrinks to ~0.35 KB; without a dictionary zstd only halves such small
+//! documents.
 //!
-//! **PostgreSQL** stores the text in a `json` column; PostgreSQL compresses large values itself
-//! (TOAST), and every reader sees plain JSON.
-//!
-//! **SQLite** has no such compression, and a full sync's one write thread spent most of its time
+//! **SQLite** packs since a full sync's one write thread was found spending most of its time
 //! writing bytes: the documents were ~85 % of a 230 MB database after a 60k-record sync, and the
-//! WAL carried twice that. So SQLite stores each document *packed*: a format tag byte, then a
-//! zstd frame compressed against a dictionary of typical documents (one of each kind the sync
-//! stores). A record's document is mostly the platform's field names, `href` links and base64
-//! ids, which the dictionary already holds, so a 3 KB product shrinks to ~0.35 KB; without a
-//! dictionary zstd only halves such small documents.
+//! WAL carried twice that. **PostgreSQL** (migration 0018, `bytea`) followed: its backends spent a
+//! full sync validating each document as `json` and writing its whole text to the heap and the
+//! WAL, on the same two cores as everything else; packing runs on the sync's own mapping threads.
 //!
 //! Readers go through [`StoredDocument`] (a `sqlx` decoder for both engines) or [`unpack`]; a value
 //! that does not start with a known tag is plain JSON text, which is what rows written before
@@ -119,9 +119,8 @@ pub fn unpack(stored: &[u8]) -> Result<Cow<'_, str>, DocumentError> {
     }
 }
 
-/// A record's document as read from a cache table, on either engine, not yet unpacked. Select
-/// the column as `CAST(raw_data AS TEXT)`: PostgreSQL then sends text, and SQLite keeps a packed
-/// value's bytes as they are.
+/// A record's document as read from a cache table (`raw_data` as it is: `bytea` on PostgreSQL,
+/// a blob or, for old rows, text on SQLite), not yet unpacked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDocument(Vec<u8>);
 
@@ -158,18 +157,18 @@ impl<'r> Decode<'r, Sqlite> for StoredDocument {
 
 impl Type<Postgres> for StoredDocument {
     fn type_info() -> PgTypeInfo {
-        <String as Type<Postgres>>::type_info()
+        PgTypeInfo::with_name("bytea")
     }
     fn compatible(ty: &PgTypeInfo) -> bool {
-        <String as Type<Postgres>>::compatible(ty)
+        <&[u8] as Type<Postgres>>::compatible(ty)
     }
 }
 
 impl<'r> Decode<'r, Postgres> for StoredDocument {
     fn decode(value: PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        Ok(StoredDocument(
-            <String as Decode<Postgres>>::decode(value)?.into_bytes(),
-        ))
+        Ok(StoredDocument(<Vec<u8> as Decode<Postgres>>::decode(
+            value,
+        )?))
     }
 }
 

@@ -123,13 +123,6 @@ pub enum DbKind {
     Postgres,
 }
 
-impl DbKind {
-    /// Whether the cache tables keep their JSON documents packed ([`documents`]): on SQLite.
-    pub fn packs_documents(self) -> bool {
-        matches!(self, DbKind::Sqlite)
-    }
-}
-
 /// A connection pool on one of the two supported engines.
 #[derive(Debug, Clone)]
 pub enum Db {

@@ -423,15 +423,13 @@ impl Syncer {
         T: DeserializeOwned + Send + 'static,
         F: Fn(Vec<T>, DateTime<Utc>) -> Mapped + Send + Sync + 'static,
     {
-        // SQLite keeps documents packed (`storage::documents`): packed here, on the blocking
-        // thread that maps the page while earlier pages are written, the one write thread gets
-        // them ready. Packing in `commit_page` instead would stop it for each page's packing.
-        let pack = self.db.kind().packs_documents();
+        // The cache keeps documents packed (`storage::documents`): packed here, on the blocking
+        // thread that maps the page while earlier pages are written, SQLite's one write thread
+        // and PostgreSQL's backends get them ready. Packing in `commit_page` instead would stop
+        // SQLite's writer for each page's packing.
         let map = Arc::new(move |items: Vec<T>, now: DateTime<Utc>| {
             let mut mapped = map(items, now);
-            if pack {
-                mapped.pack_documents();
-            }
+            mapped.pack_documents();
             mapped
         });
         let mut failures = 0u32;

@@ -20,14 +20,14 @@ pub enum Val {
     Bool(Option<bool>),
     Time(Option<DateTime<Utc>>),
     /// A JSON document as text, serialised straight from the typed record (no `Value` tree);
-    /// only ever bound to [`JSON_COLUMN`].
+    /// only ever bound to a cache table's `raw_data` column.
     Json(String),
-    /// A [`Val::Json`] packed for SQLite ([`documents::pack`]); PostgreSQL refuses it.
+    /// A [`Val::Json`] packed ([`documents::pack`]).
     Packed(Vec<u8>),
 }
 
 impl Val {
-    /// Packs a JSON document for SQLite; every other value stays as it is.
+    /// Packs a JSON document; every other value stays as it is.
     pub fn pack_document(&mut self) {
         if let Val::Json(text) = self {
             *self = Val::Packed(documents::pack(text));
@@ -35,7 +35,7 @@ impl Val {
     }
 }
 
-/// Packs every JSON document of `rows` for SQLite (see [`documents`]).
+/// Packs every JSON document of `rows` (see [`documents`]).
 pub fn pack_documents(rows: &mut [Vec<Val>]) {
     for row in rows {
         row.iter_mut().for_each(Val::pack_document);
@@ -56,10 +56,6 @@ impl Val {
         }
     }
 }
-
-/// The JSON column of every cache table. PostgreSQL gets its text parameter cast to `json` (the
-/// column's type since migration 0009: checked, stored as sent); SQLite stores the text as it is.
-pub const JSON_COLUMN: &str = "raw_data";
 
 /// A table's upsert shape: the columns written, the conflict key, and the columns left alone on
 /// update (the row's own id, creation time).
@@ -102,11 +98,15 @@ impl Table {
                 }
             }
             DbKind::Postgres => {
+                let first = rows.first();
                 let select: Vec<String> = self
                     .columns
                     .iter()
-                    .map(|c| match *c {
-                        JSON_COLUMN => format!("u.{c}::json"),
+                    .enumerate()
+                    .map(|(i, c)| match first.map(|row| &row[i]) {
+                        // Text that was not packed is stored as its UTF-8 bytes, which
+                        // `documents::unpack` reads as plain JSON.
+                        Some(Val::Json(_)) => format!("convert_to(u.{c}, 'UTF8')"),
                         _ => format!("u.{c}"),
                     })
                     .collect();
@@ -199,21 +199,16 @@ macro_rules! bind_each_column {
         let rows: &[Vec<Val>] = $rows;
         let width = rows.first().map_or(0, Vec::len);
         for c in 0..width {
-            q =
-                match &rows[0][c] {
-                    Val::Uuid(_) => q.bind(column!(rows, c, Uuid, |x| *x)),
-                    Val::Text(_) => q.bind(column!(rows, c, Text, |x| x.as_deref())),
-                    Val::F64(_) => q.bind(column!(rows, c, F64, |x| *x)),
-                    Val::I64(_) => q.bind(column!(rows, c, I64, |x| *x)),
-                    Val::Bool(_) => q.bind(column!(rows, c, Bool, |x| *x)),
-                    Val::Time(_) => q.bind(column!(rows, c, Time, |x| *x)),
-                    Val::Json(_) => q.bind(column!(rows, c, Json, |x| x.as_str())),
-                    // The json column takes text: a packed document here is a bug in the caller.
-                    Val::Packed(_) => return Err(sqlx::Error::Encode(
-                        "a packed document reached PostgreSQL, which stores documents as json text"
-                            .into(),
-                    )),
-                };
+            q = match &rows[0][c] {
+                Val::Uuid(_) => q.bind(column!(rows, c, Uuid, |x| *x)),
+                Val::Text(_) => q.bind(column!(rows, c, Text, |x| x.as_deref())),
+                Val::F64(_) => q.bind(column!(rows, c, F64, |x| *x)),
+                Val::I64(_) => q.bind(column!(rows, c, I64, |x| *x)),
+                Val::Bool(_) => q.bind(column!(rows, c, Bool, |x| *x)),
+                Val::Time(_) => q.bind(column!(rows, c, Time, |x| *x)),
+                Val::Json(_) => q.bind(column!(rows, c, Json, |x| x.as_str())),
+                Val::Packed(_) => q.bind(column!(rows, c, Packed, |x| x.as_slice())),
+            };
         }
         Ok(q)
     }};
@@ -296,20 +291,24 @@ mod tests {
     }
 
     #[test]
-    fn postgres_casts_the_json_text_to_json() {
+    fn postgres_takes_packed_documents_as_bytea_and_text_as_its_bytes() {
         let t = Table {
             name: "t",
             columns: &["id", "raw_data"],
             conflict: "id",
             keep_on_update: &[],
         };
-        let row = vec![vec![Val::Uuid(Uuid::nil()), Val::Json("{}".into())]];
+        let mut row = vec![vec![Val::Uuid(Uuid::nil()), Val::Json("{}".into())]];
         assert!(t
             .upsert_sql(DbKind::Postgres, &row, None)
-            .starts_with("INSERT INTO t (id, raw_data) SELECT u.id, u.raw_data::json FROM UNNEST($1::uuid[], $2::text[]) "));
+            .starts_with("INSERT INTO t (id, raw_data) SELECT u.id, convert_to(u.raw_data, 'UTF8') FROM UNNEST($1::uuid[], $2::text[]) "));
         assert!(t
             .upsert_sql(DbKind::Sqlite, &row, None)
             .starts_with("INSERT INTO t (id, raw_data) VALUES (?,?) "));
+        pack_documents(&mut row);
+        assert!(t
+            .upsert_sql(DbKind::Postgres, &row, None)
+            .starts_with("INSERT INTO t (id, raw_data) SELECT u.id, u.raw_data FROM UNNEST($1::uuid[], $2::bytea[]) "));
     }
 
     #[test]

@@ -557,7 +557,7 @@ async fn dictionary() {
     ] {
         // The seventh row of each: past the first few, whose ids and dates are the shortest.
         let sql = format!(
-            "SELECT CAST(raw_data AS TEXT) FROM {table} WHERE store_id = $1 ORDER BY rowid LIMIT 1 OFFSET 6"
+            "SELECT raw_data FROM {table} WHERE store_id = $1 ORDER BY rowid LIMIT 1 OFFSET 6"
         );
         let document: integration::storage::documents::StoredDocument = sqlx::query_scalar(&sql)
             .bind(store_id)
