@@ -77,6 +77,10 @@ pub struct Stats {
     /// per second, in ms: how close a client came to the limit (≥ 1000 means it kept it).
     #[serde(default)]
     pub tightest_over_limit_ms: Option<f64>,
+    /// The longest pause between two requests of one app to one shop, in ms, while the shop has
+    /// a rate limit: a client stalled somewhere shows here as a gap well over `1000 / limit`.
+    #[serde(default)]
+    pub longest_gap_ms: Option<f64>,
     pub webhook_deliveries: u64,
     pub uninstall_calls: u64,
     /// Records of full JSON pages served from their cached rendering (see `prerender`).
@@ -308,6 +312,10 @@ impl SimState {
         let limit_n = limit as usize;
         let span = (limit > 0 && w.latest.len() == limit_n)
             .then(|| now.duration_since(w.latest[0]).as_secs_f64() * 1000.0);
+        let gap = w
+            .latest
+            .back()
+            .map(|t| now.duration_since(*t).as_secs_f64() * 1000.0);
         w.latest.push_back(now);
         while w.latest.len() > limit_n {
             w.latest.pop_front();
@@ -323,6 +331,9 @@ impl SimState {
         if let Some(span) = span {
             stats.tightest_over_limit_ms =
                 Some(stats.tightest_over_limit_ms.map_or(span, |t| t.min(span)));
+        }
+        if let Some(gap) = gap {
+            stats.longest_gap_ms = Some(stats.longest_gap_ms.map_or(gap, |g| g.max(gap)));
         }
         if !allowed {
             stats.rate_limited_429 += 1;

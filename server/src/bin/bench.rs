@@ -500,13 +500,14 @@ async fn full_sync(kind: DbKind, limited: bool) {
         println!(
             "(a) {kind:?}: full sync of {records} records in {took:.1} s at 3 req/s, {latency_ms} ms added API latency; bound {bound_data:.1} s for {data_pages} data pages \
              ({:+.1}%), {bound_all:.1} s for all {} API requests made incl. statuses/categories/webhook registration ({:+.1}%); \
-             429s received: {} (max {} req/s seen by the simulator; the closest 4 requests came {:.1} ms apart)",
+             429s received: {} (max {} req/s seen by the simulator; the closest 4 requests came {:.1} ms apart, the longest pause between two was {:.0} ms)",
             (took / bound_data - 1.0) * 100.0,
             stats.api_requests,
             (took / bound_all - 1.0) * 100.0,
             stats.rate_limited_429,
             stats.max_requests_per_sec,
-            stats.tightest_over_limit_ms.unwrap_or(f64::NAN)
+            stats.tightest_over_limit_ms.unwrap_or(f64::NAN),
+            stats.longest_gap_ms.unwrap_or(f64::NAN)
         );
     } else {
         println!(
