@@ -7,6 +7,7 @@
 
 pub mod checkpoint;
 pub mod documents;
+pub(crate) mod group_commit;
 pub mod installs;
 pub mod jobs;
 pub mod rate_window;

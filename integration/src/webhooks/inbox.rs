@@ -21,7 +21,7 @@ use sqlx::FromRow;
 use tokio::sync::{mpsc, oneshot, Notify};
 use uuid::Uuid;
 
-use crate::storage::{Db, SqliteDb, StorageError};
+use crate::storage::{group_commit, Db, SqliteDb, StorageError};
 use crate::{with_pool, with_writer};
 
 /// One delivery as persisted.
@@ -96,20 +96,17 @@ impl InboxWriter {
     }
 }
 
-/// One batch commits at a time, on both engines: whatever arrives meanwhile forms the next one.
-/// SQLite has one writer anyway. On PostgreSQL four batches at once split the same deliveries
-/// into smaller transactions whose fixed costs competed for the same cores: (c) receive-only
-/// 15.9-17.0k deliveries/s at p99 7.1-7.4 ms with four, 23.3-24.9k at p99 4.8-5.4 ms with one
-/// (2 pairs; two: 17.7-18.5k). A batch is capped at [`MAX_BATCH`] deliveries, so even a
-/// 10 ms commit leaves room for ~50k/s.
-async fn collect(db: Db, mut rx: mpsc::Receiver<Pending>, committed: Arc<Notify>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        drain(&mut rx, &mut batch);
+/// Deliveries commit in batches, one at a time ([`group_commit`]): on PostgreSQL four batches
+/// at once measured (c) receive-only 15.9-17.0k deliveries/s at p99 7.1-7.4 ms, one 23.3-24.9k
+/// at p99 4.8-5.4 ms (2 pairs; two: 17.7-18.5k). A batch is capped at [`MAX_BATCH`] deliveries
+/// (counted in deliveries: one with several orders is rare, and a statement over `MAX_BATCH`
+/// rows is split below anyway), so even a 10 ms commit leaves room for ~50k/s.
+async fn collect(db: Db, rx: mpsc::Receiver<Pending>, committed: Arc<Notify>) {
+    let on_panic = "webhook inbox commit task failed; its deliveries were not answered 200";
+    group_commit::commit_batches(rx, MAX_BATCH, on_panic, |batch: Vec<Pending>| {
         let db = db.clone();
         let committed = committed.clone();
-        // Its own task, so that a panic in one commit fails its batch, not the collector.
-        let commit = tokio::spawn(async move {
+        async move {
             let rows: Vec<&InboxRow> = batch.iter().flat_map(|p| &p.rows).collect();
             let result = insert_batch(&db, &rows).await;
             if result.is_ok() {
@@ -124,24 +121,9 @@ async fn collect(db: Db, mut rx: mpsc::Receiver<Pending>, committed: Arc<Notify>
                     .done
                     .send(outcome.clone().map(|_| ()).map_err(InboxError::Commit));
             }
-        });
-        if commit.await.is_err() {
-            tracing::error!(
-                "webhook inbox commit task failed; its deliveries were not answered 200"
-            );
         }
-    }
-}
-
-fn drain(rx: &mut mpsc::Receiver<Pending>, batch: &mut Vec<Pending>) {
-    // Counted in deliveries; a delivery with several orders is rare, and a statement over
-    // MAX_BATCH rows is split below anyway.
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(p) => batch.push(p),
-            Err(_) => break,
-        }
-    }
+    })
+    .await;
 }
 
 /// The batch in one transaction: one multi-row statement, or a few when it is very large.
