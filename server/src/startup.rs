@@ -80,15 +80,23 @@ impl Application {
     /// Connects and migrates the database, assembles the routes and binds the listener
     /// (`LEPTOS_SITE_ADDR`; port 0 picks a free port, as the API tests do).
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let db = Db::connect(&settings.database_url).await?;
-        db.migrate().await?;
-
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .map_err(|source| StartupError::Bind {
                 addr: settings.site_addr,
                 source,
             })?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// [`Application::build`] on a listener the caller has already bound (`site_addr` is then
+    /// not bound again). A caller that must know the port before building (the API tests
+    /// register it with the simulator first) keeps the socket open from the start, so nothing
+    /// else can take the port in between.
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> Result<Self, StartupError> {
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+
         let local_addr = listener.local_addr().map_err(|source| StartupError::Bind {
             addr: settings.site_addr,
             source,

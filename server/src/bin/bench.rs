@@ -59,11 +59,9 @@ async fn start(
     server_rate: u32,
     workers: bool,
 ) -> Bench {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Bound until the server takes it, as in the API tests: the simulator needs our URL first.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
     let address = format!("http://127.0.0.1:{port}");
     let registration = AppRegistration::shopcall_demo(&address);
     let sim = Simulator::start(SimulatorConfig {
@@ -110,7 +108,9 @@ async fn start(
         }
     }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
-    let app = Application::build(settings).await.expect("application");
+    let app = Application::build_on(settings, listener)
+        .await
+        .expect("application");
     let db = app.engine().db().clone();
     // A schema what-if without a rebuild: `BENCH_SQL_SQLITE` / `BENCH_SQL_POSTGRES` run on the
     // migrated database before the scenario (e.g. `DROP TRIGGER …`, to bound what a trigger

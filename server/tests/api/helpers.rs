@@ -73,12 +73,11 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(45);
 
 pub async fn spawn_app(kind: DbKind) -> TestApp {
     init_logs();
-    // The simulator's app registration needs our URLs before the server starts.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // The simulator's app registration needs our URLs before the server starts. The listener
+    // stays bound until the server takes it: a port picked and released here was once taken
+    // meanwhile by another test's outgoing connection (AddrInUse).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
     let address = format!("http://127.0.0.1:{port}");
     let registration = AppRegistration::shopcall_demo(&address);
     let sim = Simulator::start(SimulatorConfig {
@@ -116,7 +115,7 @@ pub async fn spawn_app(kind: DbKind) -> TestApp {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let settings = settings_from(&vars);
-    let app = Application::build(settings)
+    let app = Application::build_on(settings, listener)
         .await
         .expect("application builds");
     assert_eq!(app.port(), port);
