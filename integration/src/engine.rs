@@ -56,6 +56,24 @@ impl std::fmt::Debug for EngineSettings {
     }
 }
 
+/// How long [`Engine::housekeeping`] keeps finished work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Jobs that are done, dead or cancelled.
+    pub finished_jobs: chrono::Duration,
+    /// Webhook deliveries processed, ignored or kept as malformed (pending ones always stay).
+    pub webhook_deliveries: chrono::Duration,
+}
+
+/// What one [`Engine::housekeeping`] run deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Used signatures and expired pending installs.
+    pub install_records: u64,
+    pub jobs: u64,
+    pub deliveries: u64,
+}
+
 /// The engine: accounts, the install lifecycle, the token vault and storage, shared by every
 /// request through an `Arc<Engine>`.
 pub struct Engine {
@@ -188,15 +206,26 @@ impl Engine {
     }
 
     /// Periodic clean-up: expired sessions, used signatures older than any accepted timestamp
-    /// window, and pending installs that expired unbound.
-    pub async fn housekeeping(&self) -> Result<u64> {
+    /// window, pending installs that expired unbound, and finished jobs and webhook deliveries
+    /// older than `retention`.
+    pub async fn housekeeping(&self, retention: Retention) -> Result<Pruned> {
         use tower_sessions::ExpiredDeletion;
         self.sessions
             .delete_expired()
             .await
             .map_err(|e| Error::Session(e.to_string()))?;
-        let before = chrono::Utc::now() - chrono::Duration::days(1);
-        Ok(crate::storage::installs::prune(&self.db, before).await?)
+        let now = chrono::Utc::now();
+        Ok(Pruned {
+            install_records: crate::storage::installs::prune(
+                &self.db,
+                now - chrono::Duration::days(1),
+            )
+            .await?,
+            jobs: crate::jobs::queue::prune_finished(&self.db, now - retention.finished_jobs)
+                .await?,
+            deliveries: crate::webhooks::inbox::prune(&self.db, now - retention.webhook_deliveries)
+                .await?,
+        })
     }
 
     /// Disconnects one of the merchant's stores (see [`Installs::disconnect`]).

@@ -24,6 +24,6 @@ pub mod sync;
 pub mod tokens;
 pub mod webhooks;
 
-pub use engine::{Engine, EngineSettings};
+pub use engine::{Engine, EngineSettings, Pruned, Retention};
 pub use error::{Error, ErrorKind};
 pub use storage::{Db, DbKind, StorageError};

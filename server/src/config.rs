@@ -84,6 +84,10 @@ pub struct BackgroundSettings {
     pub run_workers: bool,
     /// Also register the `abandoned_cart` webhook (the shop must have it enabled).
     pub abandoned_cart_webhook: bool,
+    /// Days a finished (done, dead or cancelled) job is kept.
+    pub job_retention_days: u64,
+    /// Days a finished webhook delivery is kept (an order's page lists status changes from them).
+    pub webhook_retention_days: u64,
 }
 
 #[derive(Debug)]
@@ -300,6 +304,18 @@ impl Settings {
                     "SHOPRENTER_WEBHOOK_ABANDONED_CART",
                     get("SHOPRENTER_WEBHOOK_ABANDONED_CART"),
                     false,
+                )?,
+                job_retention_days: number(
+                    "JOB_RETENTION_DAYS",
+                    get("JOB_RETENTION_DAYS"),
+                    30,
+                    1..=3_650,
+                )?,
+                webhook_retention_days: number(
+                    "WEBHOOK_RETENTION_DAYS",
+                    get("WEBHOOK_RETENTION_DAYS"),
+                    90,
+                    1..=3_650,
                 )?,
             },
             log_format: match get("LOG_FORMAT").as_deref() {
@@ -522,6 +538,8 @@ mod tests {
             ("JOB_WORKERS", "0"),
             ("SYNC_INCREMENTAL_INTERVAL_SECS", "often"),
             ("BACKGROUND_WORKERS", "sometimes"),
+            ("JOB_RETENTION_DAYS", "0"),
+            ("WEBHOOK_RETENTION_DAYS", "forever"),
         ] {
             let err = settings(&live_with(&[(var, value)])).expect_err(var);
             assert_eq!(err.variable, var, "{value}");

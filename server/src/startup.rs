@@ -105,7 +105,14 @@ impl Application {
         let (engine_settings, simulator) =
             crate::routes::wiring::engine_settings(&settings).await?;
         let engine = Engine::new(engine_settings, db.clone())?;
-        crate::routes::wiring::spawn_housekeeping(engine.clone());
+        let days = |n: u64| chrono::Duration::days(n as i64);
+        crate::routes::wiring::spawn_housekeeping(
+            engine.clone(),
+            integration::Retention {
+                finished_jobs: days(settings.background.job_retention_days),
+                webhook_deliveries: days(settings.background.webhook_retention_days),
+            },
+        );
         let leptos_options = leptos_options(local_addr);
         let state = AppState {
             leptos_options: std::sync::Arc::new(leptos_options),

@@ -188,6 +188,37 @@ pub async fn release_job(
     Ok(n == 1)
 }
 
+/// Jobs deleted per statement by [`prune_finished`] (one short write transaction each).
+const PRUNE_BATCH: i64 = 1000;
+
+/// Deletes jobs that finished (done, dead or cancelled) before `before`, in batches, and
+/// returns how many went. Every store queues an incremental sync per interval, so without this
+/// the table grows for ever; queued and running jobs are never touched, and nothing reads a
+/// finished job once its store's page has shown the outcome.
+pub async fn prune_finished(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> {
+    let mut total = 0;
+    loop {
+        let n = with_writer!(db, |pool| {
+            sqlx::query(
+                "DELETE FROM jobs WHERE id IN (
+                     SELECT id FROM jobs
+                     WHERE status IN ('done', 'dead', 'cancelled') AND updated_at < $1
+                     LIMIT $2)",
+            )
+            .bind(before)
+            .bind(PRUNE_BATCH)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        total += n;
+        if n < PRUNE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Job counts by status for one store (for the UI and tests).
 pub async fn counts_for_store(
     db: &Db,
@@ -214,4 +245,62 @@ fn truncate(error: &str) -> String {
         end -= 1;
     }
     format!("{}…", &error[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::jobs::{enqueue, NewJob};
+    use crate::storage::testing::{engines, TestDb};
+
+    #[tokio::test]
+    async fn pruning_deletes_jobs_finished_before_the_cutoff_and_nothing_unfinished() {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let now = Utc::now();
+            let old = now - chrono::Duration::days(40);
+            let recent = now - chrono::Duration::days(5);
+            let cases = [
+                ("done", old, false),
+                ("dead", old, false),
+                ("cancelled", old, false),
+                ("done", recent, true),
+                ("queued", old, true),
+                ("running", old, true),
+            ];
+            for (i, (status, at, _)) in cases.iter().enumerate() {
+                let job = NewJob {
+                    kind: "incremental_sync",
+                    store_id: None,
+                    payload: serde_json::json!({ "case": i }),
+                    run_at: *at,
+                    dedupe_key: None,
+                };
+                let id = enqueue(&db, job, *at).await.unwrap().unwrap();
+                with_writer!(&db, |pool| sqlx::query(
+                    "UPDATE jobs SET status = $2, updated_at = $3 WHERE id = $1"
+                )
+                .bind(id)
+                .bind(*status)
+                .bind(*at)
+                .execute(pool)
+                .await
+                .map(drop)
+                .unwrap());
+            }
+            let cutoff = now - chrono::Duration::days(30);
+            assert_eq!(prune_finished(&db, cutoff).await.unwrap(), 3, "{kind:?}");
+            let mut left: Vec<String> =
+                with_pool!(&db, |pool| sqlx::query_scalar("SELECT status FROM jobs")
+                    .fetch_all(pool)
+                    .await
+                    .unwrap());
+            left.sort();
+            let mut kept: Vec<&str> = cases.iter().filter(|c| c.2).map(|c| c.0).collect();
+            kept.sort();
+            assert_eq!(left, kept, "{kind:?}");
+            db.close().await;
+            test_db.cleanup().await;
+        }
+    }
 }

@@ -402,6 +402,54 @@ pub async fn finish_deliveries(
     Ok(())
 }
 
+/// Deliveries deleted per statement by [`prune`]: each batch is a short write transaction, so
+/// deliveries arriving meanwhile wait for at most one of them.
+pub const PRUNE_BATCH: i64 = 1000;
+
+/// Deletes finished deliveries (processed, ignored, failed) received before `before`, in
+/// batches; pending ones stay whatever their age. Returns how many went.
+///
+/// The inbox keeps every delivery inline and would otherwise grow for ever; an order's page lists
+/// its status changes from here, so those older than the retention go with them. Deliveries are
+/// found through the primary key: ids are time-ordered (v7, taken on arrival), so the old rows are
+/// one range of it and the inbox needs no index on `received_at`, which every delivery would pay
+/// for. `received_at` is checked too, so a row whose id is not time-ordered is never deleted early.
+pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> {
+    let floor = v7_floor(before);
+    let mut total = 0;
+    loop {
+        let n = with_writer!(db, |pool| {
+            sqlx::query(
+                "DELETE FROM webhook_inbox WHERE id IN (
+                     SELECT id FROM webhook_inbox
+                     WHERE id < $1 AND received_at < $2 AND status <> 'pending'
+                     ORDER BY id LIMIT $3)",
+            )
+            .bind(floor)
+            .bind(before)
+            .bind(PRUNE_BATCH)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        total += n;
+        if n < PRUNE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// The smallest version-7 id of `at`'s millisecond: every v7 id made earlier sorts below it.
+fn v7_floor(at: DateTime<Utc>) -> Uuid {
+    let ms = at.timestamp_millis().max(0) as u64;
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    bytes[6] = 0x70; // version 7
+    bytes[8] = 0x80; // RFC 4122 variant
+    Uuid::from_bytes(bytes)
+}
+
 /// Inbox counts for one store: (status, count).
 pub async fn counts_for_store(db: &Db, store_id: Uuid) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(with_pool!(db, |pool| {
@@ -433,6 +481,72 @@ mod tests {
             order_inner_id: Some("1".into()),
             order_status: None,
             payload_hash: "h".into(),
+        }
+    }
+
+    fn v7_at(t: DateTime<Utc>) -> Uuid {
+        let ts = uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            t.timestamp() as u64,
+            t.timestamp_subsec_nanos(),
+        );
+        Uuid::new_v7(ts)
+    }
+
+    #[test]
+    fn the_v7_floor_sorts_after_earlier_ids_and_before_later_ones() {
+        let t = Utc::now();
+        let floor = v7_floor(t);
+        assert_eq!(floor.get_version_num(), 7);
+        for _ in 0..100 {
+            assert!(v7_at(t - chrono::Duration::milliseconds(1)) < floor);
+            assert!(floor <= v7_at(t));
+        }
+    }
+
+    #[tokio::test]
+    async fn pruning_deletes_old_finished_deliveries_in_batches_and_keeps_pending_and_recent_ones()
+    {
+        for kind in engines() {
+            let (test_db, db) = TestDb::migrated(kind).await.unwrap();
+            let store = seed_store(&db, "prune", None).await.unwrap();
+            let now = Utc::now();
+            let received = |days_ago: i64, n: usize, status: &'static str| -> Vec<InboxRow> {
+                (0..n)
+                    .map(|i| {
+                        let t = now - chrono::Duration::days(days_ago)
+                            + chrono::Duration::milliseconds(i as i64);
+                        let mut r = row(store, status, &format!("{status}-{days_ago}-{i}"));
+                        r.id = v7_at(t);
+                        r.received_at = t;
+                        r
+                    })
+                    .collect()
+            };
+            // More old processed ones than one batch deletes.
+            let mut rows = received(120, PRUNE_BATCH as usize + 5, "processed");
+            rows.extend(received(100, 3, "failed"));
+            rows.extend(received(100, 2, "ignored"));
+            rows.extend(received(100, 4, "pending"));
+            rows.extend(received(10, 6, "processed"));
+            for chunk in rows.chunks(500) {
+                let refs: Vec<&InboxRow> = chunk.iter().collect();
+                insert_rows(&db, &refs).await.unwrap();
+            }
+            let before = now - chrono::Duration::days(90);
+            assert_eq!(
+                prune(&db, before).await.unwrap(),
+                PRUNE_BATCH as u64 + 5 + 3 + 2,
+                "{kind:?}"
+            );
+            assert_eq!(
+                counts_for_store(&db, store).await.unwrap(),
+                vec![("pending".to_owned(), 4), ("processed".to_owned(), 6)],
+                "{kind:?}"
+            );
+            assert_eq!(prune(&db, before).await.unwrap(), 0, "{kind:?}");
+            db.close().await;
+            test_db.cleanup().await;
         }
     }
 

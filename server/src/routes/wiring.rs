@@ -119,13 +119,24 @@ pub fn with_accounts_and_install(app: Router, state: &AppState, settings: &Setti
 }
 
 /// Runs [`Engine::housekeeping`](integration::Engine::housekeeping) every hour.
-pub fn spawn_housekeeping(engine: std::sync::Arc<integration::Engine>) {
+pub fn spawn_housekeeping(
+    engine: std::sync::Arc<integration::Engine>,
+    retention: integration::Retention,
+) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every.tick().await;
-            match engine.housekeeping().await {
-                Ok(pruned) => tracing::debug!(pruned, "housekeeping done"),
+            match engine.housekeeping(retention).await {
+                Ok(pruned) if pruned == integration::Pruned::default() => {
+                    tracing::debug!("housekeeping: nothing to delete")
+                }
+                Ok(pruned) => tracing::info!(
+                    install_records = pruned.install_records,
+                    jobs = pruned.jobs,
+                    deliveries = pruned.deliveries,
+                    "housekeeping deleted expired records"
+                ),
                 Err(error) => tracing::warn!(%error, "housekeeping failed"),
             }
         }

@@ -329,6 +329,81 @@ async fn tc7_a_new_order_reaches_the_cache_through_the_webhook() {
     }
 }
 
+#[tokio::test]
+async fn housekeeping_deletes_finished_deliveries_and_jobs_past_their_retention_and_keeps_the_cache(
+) {
+    for kind in engines() {
+        let app = spawn_app(kind).await;
+        let store_id = app
+            .install_for_new_merchant(&app.client, SHOP, "retention@example.hu")
+            .await;
+        registered_url(&app, store_id, "order_confirm").await;
+        synced(&app.db, store_id, Duration::from_secs(30)).await;
+        let order = app
+            .sim
+            .state()
+            .create_order(
+                SHOP,
+                OrderInput {
+                    items: vec![OrderItemInput {
+                        product_id: 1,
+                        quantity: 1,
+                    }],
+                    ..OrderInput::default()
+                },
+            )
+            .unwrap();
+        let inner = order.inner_id.to_string();
+        eventually("delivery processed", Duration::from_secs(10), || async {
+            let rows = inbox_rows(&app.db, store_id).await;
+            (rows.len() == 1 && rows[0].0 == "processed").then_some(())
+        })
+        .await;
+        let finished_jobs = |db: Db| async move {
+            with_pool!(&db, |pool| sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM jobs WHERE status IN ('done', 'dead', 'cancelled')"
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap())
+        };
+        assert!(finished_jobs(app.db.clone()).await > 0, "{kind:?}");
+
+        let keep = |days| integration::Retention {
+            finished_jobs: chrono::Duration::days(days),
+            webhook_deliveries: chrono::Duration::days(days),
+        };
+        let pruned = app.engine.housekeeping(keep(1)).await.unwrap();
+        assert_eq!(
+            (pruned.jobs, pruned.deliveries),
+            (0, 0),
+            "{kind:?}: all recent"
+        );
+        // A retention of nothing: everything finished before now goes.
+        let pruned = app.engine.housekeeping(keep(0)).await.unwrap();
+        assert_eq!(pruned.deliveries, 1, "{kind:?}");
+        assert!(pruned.jobs > 0, "{kind:?}");
+        assert!(inbox_rows(&app.db, store_id).await.is_empty(), "{kind:?}");
+        assert_eq!(finished_jobs(app.db.clone()).await, 0, "{kind:?}");
+        let cached: Option<String> = with_pool!(&app.db, |pool| {
+            sqlx::query_scalar(
+            "SELECT inner_id FROM shoprenter_orders_cache WHERE store_id = $1 AND inner_id = $2"
+        )
+        .bind(store_id)
+        .bind(&inner)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+        });
+        assert_eq!(
+            cached,
+            Some(inner),
+            "{kind:?}: the cache is not housekeeping's"
+        );
+        app.cleanup().await;
+    }
+}
+
 async fn multipart(app: &TestApp, url: &str, data: &str) -> reqwest::Response {
     let form = reqwest::multipart::Form::new().text("data", data.to_owned());
     app.client.post(url).multipart(form).send().await.unwrap()
