@@ -15,7 +15,7 @@ use sqlx::types::Json;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::storage::{Db, StorageError};
+use crate::storage::{delete_in_batches, Db, StorageError};
 use crate::{with_pool, with_writer};
 
 /// A job a worker holds the lease on.
@@ -188,17 +188,13 @@ pub async fn release_job(
     Ok(n == 1)
 }
 
-/// Jobs deleted per statement by [`prune_finished`] (one short write transaction each).
-const PRUNE_BATCH: i64 = 1000;
-
 /// Deletes jobs that finished (done, dead or cancelled) before `before`, in batches, and
 /// returns how many went. Every store queues an incremental sync per interval, so without this
 /// the table grows for ever; queued and running jobs are never touched, and nothing reads a
 /// finished job once its store's page has shown the outcome.
 pub async fn prune_finished(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> {
-    let mut total = 0;
-    loop {
-        let n = with_writer!(db, |pool| {
+    delete_in_batches(|limit| async move {
+        with_writer!(db, |pool| {
             sqlx::query(
                 "DELETE FROM jobs WHERE id IN (
                      SELECT id FROM jobs
@@ -206,17 +202,13 @@ pub async fn prune_finished(db: &Db, before: DateTime<Utc>) -> Result<u64, Stora
                      LIMIT $2)",
             )
             .bind(before)
-            .bind(PRUNE_BATCH)
+            .bind(limit)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
-        })?;
-        total += n;
-        if n < PRUNE_BATCH as u64 {
-            return Ok(total);
-        }
-        tokio::task::yield_now().await;
-    }
+        })
+    })
+    .await
 }
 
 /// Job counts by status for one store (for the UI and tests).

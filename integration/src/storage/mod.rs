@@ -117,6 +117,29 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// Rows one statement of [`delete_in_batches`] removes at most: each batch is its own short
+/// write transaction, so writers arriving meanwhile (webhook deliveries, job claims) wait for one
+/// batch at most.
+pub const DELETE_BATCH: i64 = 1000;
+
+/// Runs `delete` — one statement deleting at most the given number of rows — until a run deletes
+/// fewer, and returns the total. Housekeeping's deletes from tables that grow without bound.
+pub(crate) async fn delete_in_batches<F, Fut>(mut delete: F) -> Result<u64, StorageError>
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, sqlx::Error>>,
+{
+    let mut total = 0;
+    loop {
+        let n = delete(DELETE_BATCH).await?;
+        total += n;
+        if n < DELETE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
 /// Which engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {

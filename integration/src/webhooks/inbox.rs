@@ -21,7 +21,7 @@ use sqlx::FromRow;
 use tokio::sync::{mpsc, oneshot, Notify};
 use uuid::Uuid;
 
-use crate::storage::{group_commit, Db, SqliteDb, StorageError};
+use crate::storage::{delete_in_batches, group_commit, Db, SqliteDb, StorageError};
 use crate::{with_pool, with_writer};
 
 /// One delivery as persisted.
@@ -402,10 +402,6 @@ pub async fn finish_deliveries(
     Ok(())
 }
 
-/// Deliveries deleted per statement by [`prune`]: each batch is a short write transaction, so
-/// deliveries arriving meanwhile wait for at most one of them.
-pub const PRUNE_BATCH: i64 = 1000;
-
 /// Deletes finished deliveries (processed, ignored, failed) received before `before`, in
 /// batches; pending ones stay whatever their age. Returns how many went.
 ///
@@ -416,9 +412,8 @@ pub const PRUNE_BATCH: i64 = 1000;
 /// for. `received_at` is checked too, so a row whose id is not time-ordered is never deleted early.
 pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> {
     let floor = v7_floor(before);
-    let mut total = 0;
-    loop {
-        let n = with_writer!(db, |pool| {
+    delete_in_batches(|limit| async move {
+        with_writer!(db, |pool| {
             sqlx::query(
                 "DELETE FROM webhook_inbox WHERE id IN (
                      SELECT id FROM webhook_inbox
@@ -427,17 +422,13 @@ pub async fn prune(db: &Db, before: DateTime<Utc>) -> Result<u64, StorageError> 
             )
             .bind(floor)
             .bind(before)
-            .bind(PRUNE_BATCH)
+            .bind(limit)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
-        })?;
-        total += n;
-        if n < PRUNE_BATCH as u64 {
-            return Ok(total);
-        }
-        tokio::task::yield_now().await;
-    }
+        })
+    })
+    .await
 }
 
 /// The smallest version-7 id of `at`'s millisecond: every v7 id made earlier sorts below it.
@@ -465,6 +456,7 @@ mod tests {
     use super::*;
     use crate::assistant::testing::seed_store;
     use crate::storage::testing::{engines, TestDb};
+    use crate::storage::DELETE_BATCH;
 
     fn row(store_id: Uuid, status: &'static str, dedupe: &str) -> InboxRow {
         InboxRow {
@@ -524,7 +516,7 @@ mod tests {
                     .collect()
             };
             // More old processed ones than one batch deletes.
-            let mut rows = received(120, PRUNE_BATCH as usize + 5, "processed");
+            let mut rows = received(120, DELETE_BATCH as usize + 5, "processed");
             rows.extend(received(100, 3, "failed"));
             rows.extend(received(100, 2, "ignored"));
             rows.extend(received(100, 4, "pending"));
@@ -536,7 +528,7 @@ mod tests {
             let before = now - chrono::Duration::days(90);
             assert_eq!(
                 prune(&db, before).await.unwrap(),
-                PRUNE_BATCH as u64 + 5 + 3 + 2,
+                DELETE_BATCH as u64 + 5 + 3 + 2,
                 "{kind:?}"
             );
             assert_eq!(
